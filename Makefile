@@ -1,0 +1,31 @@
+# Two commands do everything on a fresh machine with python3: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint format clean
+
+$(BIN)/agenda: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(BIN)/agenda
+	mkdir -p agenda-demo
+	$(BIN)/agenda code examples/corpus -c codebook/us-russia-2021.yaml -o agenda-demo/coded.csv
+
+test: $(BIN)/agenda
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint: $(BIN)/agenda
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/agenda
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) agenda-demo build *.egg-info

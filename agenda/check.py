@@ -1,0 +1,107 @@
+"""Lint a codebook and run its examples: the unit tests a codebook carries for itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from agenda.code import code_units
+from agenda.codebook import Codebook
+from agenda.match import compile_codebook
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    """One codebook example and whether the rules code it as its author said."""
+
+    item: str
+    text: str
+    expected: bool
+    hits: int
+
+    @property
+    def ok(self) -> bool:
+        return (self.hits > 0) == self.expected
+
+
+def lint(codebook: Codebook) -> list[str]:
+    """Warnings about rules that cannot be right: duplicates, covered terms, empty items."""
+    warnings = []
+    parents = {item.parent for item in codebook.items if item.parent}
+    for compiled in compile_codebook(codebook):
+        item = compiled.item
+        if not item.rules and item.id not in parents:
+            warnings.append(f"item {item.id!r}: has no terms or patterns and no child items")
+        seen: dict[str, str] = {}
+        terms = [(rule, regex) for rule, regex in compiled.rules if rule.kind == "term"]
+        for rule, regex in terms:
+            if regex in seen:
+                warnings.append(f"item {item.id!r}: term {rule.text!r} duplicates {seen[regex]!r}")
+            seen.setdefault(regex, rule.text)
+        covered = _covered_terms(terms)
+        warnings += [f"item {item.id!r}: term {b!r} is already covered by {a!r}" for a, b in covered]
+    return warnings
+
+
+def _covered_terms(terms) -> list[tuple[str, str]]:
+    """Pairs (a, b) where every match of term b is also a match of term a."""
+    if len(terms) < 2:
+        return []
+    # A term without `*` is covered when another term's regex matches its own token string.
+    plain = [(rule, regex) for rule, regex in terms if "*" not in rule.text]
+    if not plain:
+        return []
+    from agenda.normalize import tokenized
+
+    frame = pl.DataFrame({"t": [rule.text for rule, _ in plain]})
+    frame = frame.with_columns(tokenized(pl.col("t")).alias("tok"), tokenized(pl.col("t"), True).alias("tok_cs"))
+    pairs = []
+    for rule_a, regex_a in terms:
+        if "*" not in rule_a.text:
+            continue
+        column = "tok_cs" if rule_a.case_sensitive else "tok"
+        full = frame.select(pl.col(column).str.contains(f"^(?:{regex_a})$"))[column].to_list()
+        pairs += [(rule_a.text, rule_b.text) for (rule_b, _), hit in zip(plain, full) if hit]
+    return pairs
+
+
+def run_examples(codebook: Codebook) -> list[ExampleResult]:
+    """Code every example of every item as a unit of its own."""
+    rows = [
+        (item.id, text, expected)
+        for item in codebook.items
+        for expected, texts in ((True, item.examples_match), (False, item.examples_no_match))
+        for text in texts
+    ]
+    if not rows:
+        return []
+    units = pl.DataFrame(
+        {
+            "doc_id": [f"example{i}" for i in range(len(rows))],
+            "unit": list(range(1, len(rows) + 1)),
+            "text": [r[1] for r in rows],
+        },
+        schema={"doc_id": pl.String, "unit": pl.UInt32, "text": pl.String},
+    )
+    coded = code_units(units, codebook).collect()
+    return [
+        ExampleResult(item_id, text, expected, int(coded[item_id][i]))
+        for i, (item_id, text, expected) in enumerate(rows)
+    ]
+
+
+def summary(codebook: Codebook) -> pl.DataFrame:
+    """One row per item: its code, label and how many rules and examples it has."""
+    return pl.DataFrame(
+        {
+            "id": [i.id for i in codebook.items],
+            "code": [i.code for i in codebook.items],
+            "label": [i.label for i in codebook.items],
+            "terms": [sum(r.kind == "term" for r in i.rules) for i in codebook.items],
+            "patterns": [sum(r.kind == "pattern" for r in i.rules) for i in codebook.items],
+            "exclude": [len(i.exclude) for i in codebook.items],
+            "min_hits": [i.min_hits for i in codebook.items],
+            "examples": [len(i.examples_match) + len(i.examples_no_match) for i in codebook.items],
+        }
+    )

@@ -1,0 +1,134 @@
+"""Code units with a codebook: hits per item, the number of items, and the primary item."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from agenda.codebook import Codebook, load_codebook
+from agenda.corpus import read_corpus
+from agenda.errors import AgendaError
+from agenda.match import compile_codebook, token_columns
+from agenda.segment import n_words, segment
+
+RESERVED = ("doc_id", "unit", "text", "n_words", "n_items", "primary")
+
+
+def hits_columns(codebook: Codebook) -> list[pl.Expr]:
+    """One hits column per item, named by item id; hits below min_hits count as 0."""
+    out = []
+    for compiled in compile_codebook(codebook):
+        hits = compiled.hits()
+        if compiled.item.min_hits > 1:
+            hits = pl.when(hits >= compiled.item.min_hits).then(hits).otherwise(0)
+        out.append(hits.cast(pl.UInt32).alias(compiled.item.id))
+    return out
+
+
+def primary_column(codebook: Codebook) -> pl.Expr:
+    """The item with the most hits; ties go to the item listed first; null when none."""
+    ids = codebook.item_ids
+    most = pl.max_horizontal(*ids)
+    expr = pl.when(most == 0).then(pl.lit(None, dtype=pl.String))
+    for item_id in ids:
+        expr = expr.when(pl.col(item_id) == most).then(pl.lit(item_id))
+    return expr.otherwise(pl.lit(None, dtype=pl.String)).alias("primary")
+
+
+def code_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, keep_text: bool = False) -> pl.LazyFrame:
+    """The wide coded table for units that are already split (doc_id, unit, metadata, text)."""
+    units = units.lazy()
+    columns = units.collect_schema().names()
+    clash = [c for c in columns if c in codebook.item_ids or c in ("n_words", "n_items", "primary")]
+    if clash:
+        raise AgendaError(f"corpus column {clash[0]!r} has the name of a coded column; rename it")
+    meta = [c for c in columns if c not in ("doc_id", "unit", "text")]
+    ids = codebook.item_ids
+    coded = (
+        units.with_columns(*token_columns(pl.col("text"), codebook), n_words(pl.col("text")).alias("n_words"))
+        .with_columns(hits_columns(codebook))
+        .with_columns(
+            pl.sum_horizontal(pl.col(i) > 0 for i in ids).cast(pl.UInt32).alias("n_items"),
+            primary_column(codebook),
+        )
+    )
+    text = ["text"] if keep_text else []
+    return coded.select("doc_id", "unit", *meta, *text, "n_words", *ids, "n_items", "primary")
+
+
+def long_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook) -> pl.LazyFrame:
+    """The tidy table: one row per unit and coded item, with the matched terms."""
+    units = units.lazy().with_row_index("_row").with_columns(*token_columns(pl.col("text"), codebook))
+    parts = []
+    for compiled in compile_codebook(codebook):
+        if not compiled.rules:
+            continue
+        matched = compiled.matched()
+        parts.append(
+            units.select(
+                "_row",
+                "doc_id",
+                "unit",
+                pl.lit(compiled.item.id).alias("item"),
+                matched.list.len().cast(pl.UInt32).alias("hits"),
+                matched.list.eval(pl.element().str.replace_all(" +", " "))
+                .list.unique()
+                .list.sort()
+                .list.join("; ")
+                .alias("terms"),
+            ).filter(pl.col("hits") >= compiled.item.min_hits)
+        )
+    order = {item_id: i for i, item_id in enumerate(codebook.item_ids)}
+    if not parts:
+        return pl.LazyFrame(
+            schema={"doc_id": pl.String, "unit": pl.UInt32, "item": pl.String, "hits": pl.UInt32, "terms": pl.String}
+        )
+    return (
+        pl.concat(parts)
+        .with_columns(pl.col("item").replace_strict(order, return_dtype=pl.UInt32).alias("_order"))
+        .sort("_row", "_order")
+        .drop("_row", "_order")
+    )
+
+
+def coverage(coded: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
+    """Per item: units coded, their share of all units, and hits, from a wide coded table."""
+    ids = codebook.item_ids
+    return pl.DataFrame(
+        {
+            "item": ids,
+            "label": [item.label for item in codebook.items],
+            "units": [int((coded[i] > 0).sum()) for i in ids],
+            "share": [round(float((coded[i] > 0).mean() or 0.0), 3) for i in ids],
+            "hits": [int(coded[i].sum()) for i in ids],
+        }
+    )
+
+
+def code(
+    corpus: pl.DataFrame | pl.LazyFrame | str | Path | list[str | Path],
+    codebook: Codebook | str | Path,
+    unit: str | None = None,
+    long: bool = False,
+    keep_text: bool = False,
+    **read_options: str,
+) -> pl.DataFrame:
+    """Split a corpus into units and code them: the wide table, or the long one with long=True.
+
+    corpus is a frame with doc_id and text, or paths read with `read_corpus(**read_options)`;
+    codebook is a Codebook or the path of a YAML codebook.
+
+    >>> coded = agenda.code("examples/corpus", "codebook/us-russia-2021.yaml")
+    """
+    if not isinstance(codebook, Codebook):
+        codebook = load_codebook(codebook)
+    if not isinstance(corpus, (pl.DataFrame, pl.LazyFrame)):
+        corpus = read_corpus(corpus, **read_options)
+    split = unit or codebook.units["split"]
+    units = segment(corpus, split, codebook.units["min_words"], codebook.units["drop"])
+    table = long_units(units, codebook) if long else code_units(units, codebook, keep_text)
+    result = table.collect()
+    if result.height == 0 and not long:
+        raise AgendaError("the corpus is empty: no units left after splitting and dropping boilerplate")
+    return result

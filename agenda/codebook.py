@@ -1,0 +1,237 @@
+"""Codebooks: load a YAML file, validate it against the shipped JSON Schema, compile its rules.
+
+A codebook is compiled once: every item becomes one regular expression per text form it is
+matched against (see `match.py`), checked by polars' own regex engine at load time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from agenda.errors import AgendaError
+
+DEFAULT_UNITS = {"split": "paragraph", "min_words": 0, "drop": []}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One term or pattern of an item, as written in the codebook."""
+
+    kind: str  # "term" or "pattern"
+    text: str
+    case_sensitive: bool = False
+    language: str | None = None
+
+    @property
+    def display(self) -> str:
+        return self.text if self.kind == "term" else f"/{self.text}/"
+
+
+@dataclass(frozen=True)
+class Item:
+    """An agenda item: its identity, labels and rules."""
+
+    id: str
+    code: int
+    label: str
+    description: str = ""
+    color: str | None = None
+    parent: str | None = None
+    rules: tuple[Rule, ...] = ()
+    exclude: tuple[Rule, ...] = ()
+    min_hits: int = 1
+    examples_match: tuple[str, ...] = ()
+    examples_no_match: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Codebook:
+    """A validated codebook with its provenance."""
+
+    id: str
+    version: str
+    title: str
+    items: tuple[Item, ...]
+    units: dict = field(default_factory=lambda: dict(DEFAULT_UNITS))
+    languages: tuple[str, ...] = ()
+    source: str = "<codebook>"
+    sha256: str = ""
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [item.id for item in self.items]
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise AgendaError(f"{self.source}: no item {item_id!r} (items: {', '.join(self.item_ids)})")
+
+    def provenance(self) -> dict[str, str]:
+        from agenda import __version__
+
+        return {
+            "codebook": self.id,
+            "codebook_version": self.version,
+            "codebook_sha256": self.sha256,
+            "agenda_version": __version__,
+        }
+
+
+@cache
+def schema() -> dict:
+    """The codebook JSON Schema shipped in agenda/schema/."""
+    text = resources.files("agenda").joinpath("schema/codebook.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def load_codebook(path: str | Path) -> Codebook:
+    """Read, validate and compile a YAML codebook; every error names the file and the place."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise AgendaError(f"{path}: cannot read codebook: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise AgendaError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
+    return parse_codebook(text, source=str(path), sha256=hashlib.sha256(raw).hexdigest())
+
+
+def parse_codebook(text: str, source: str = "<codebook>", sha256: str | None = None) -> Codebook:
+    """Validate and compile codebook YAML given as a string."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise AgendaError(f"{source}:{where}: malformed YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise AgendaError(f"{source}: a codebook is a YAML mapping with 'codebook', 'version', 'items'")
+    validate(data, source)
+    sha = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
+    codebook = build(data, source, sha)
+    from agenda.match import compile_codebook
+
+    compile_codebook(codebook)  # checks every pattern with polars' regex engine now
+    return codebook
+
+
+def _json_path(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def validate(data: dict, source: str) -> None:
+    """Check the schema, then what a schema cannot say: unique ids and codes, known parents."""
+    best = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema()).iter_errors(data))
+    if best is not None:
+        where = _json_path(best.absolute_path)
+        item_id = _item_id_at(data, list(best.absolute_path))
+        label = f" (item {item_id!r})" if item_id else ""
+        raise AgendaError(f"{source}: {where}{label}: {_schema_message(best)}")
+    seen_ids: dict[str, int] = {}
+    seen_codes: dict[int, str] = {}
+    for i, item in enumerate(data["items"]):
+        if item["id"] in seen_ids:
+            raise AgendaError(f"{source}: items[{i}].id: duplicate item id {item['id']!r}")
+        if item["code"] in seen_codes:
+            raise AgendaError(
+                f"{source}: items[{i}].code: code {item['code']} of {item['id']!r} is already "
+                f"used by {seen_codes[item['code']]!r}"
+            )
+        seen_ids[item["id"]] = i
+        seen_codes[item["code"]] = item["id"]
+    for i, item in enumerate(data["items"]):
+        parent = item.get("parent")
+        if parent is not None and (parent not in seen_ids or parent == item["id"]):
+            raise AgendaError(f"{source}: items[{i}].parent: unknown parent {parent!r} of {item['id']!r}")
+    for i, item in enumerate(data["items"]):
+        chain, current = set(), item
+        while current.get("parent"):
+            if current["id"] in chain:
+                raise AgendaError(f"{source}: items[{i}].parent: parents form a cycle at {item['id']!r}")
+            chain.add(current["id"])
+            current = data["items"][seen_ids[current["parent"]]]
+
+
+def _item_id_at(data: dict, path: list) -> str | None:
+    if len(path) >= 2 and path[0] == "items" and isinstance(path[1], int):
+        item = data["items"][path[1]]
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            return item["id"]
+    return None
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown key")
+    if error.validator == "pattern":
+        return f"{error.instance!r} does not match {error.validator_value}"
+    if error.validator == "oneOf":
+        return f"{error.instance!r} is not a valid rule (a string, or a mapping with term/pattern)"
+    return error.message
+
+
+def _rules(entries, kind: str, default_cs: bool, language: str | None = None) -> list[Rule]:
+    rules = []
+    for entry in entries or []:
+        if isinstance(entry, str):
+            rules.append(Rule(kind, entry, default_cs, language))
+        else:
+            entry_kind = "pattern" if "pattern" in entry else "term"
+            text = entry[entry_kind]
+            rules.append(Rule(entry_kind, text, entry.get("case_sensitive", default_cs), language))
+    return rules
+
+
+def build(data: dict, source: str, sha256: str) -> Codebook:
+    """Turn validated YAML data into a Codebook."""
+    items = []
+    for item in data["items"]:
+        cs = item.get("case_sensitive", False)
+        terms = item.get("terms") or []
+        if isinstance(terms, dict):
+            rules = [r for lang, entries in terms.items() for r in _rules(entries, "term", cs, lang)]
+        else:
+            rules = _rules(terms, "term", cs)
+        rules += _rules(item.get("patterns"), "pattern", cs)
+        examples = item.get("examples", {})
+        items.append(
+            Item(
+                id=item["id"],
+                code=item["code"],
+                label=item["label"],
+                description=item.get("description", "").strip(),
+                color=item.get("color"),
+                parent=item.get("parent"),
+                rules=tuple(rules),
+                exclude=tuple(_rules(item.get("exclude"), "term", cs)),
+                min_hits=item.get("min_hits", 1),
+                examples_match=tuple(examples.get("match", [])),
+                examples_no_match=tuple(examples.get("no_match", [])),
+            )
+        )
+    units = {**DEFAULT_UNITS, **data.get("units", {})}
+    return Codebook(
+        id=data["codebook"],
+        version=str(data["version"]),
+        title=data.get("title", data["codebook"]),
+        items=tuple(items),
+        units=units,
+        languages=tuple(data.get("languages", [])),
+        source=source,
+        sha256=sha256,
+    )
