@@ -121,7 +121,8 @@ def check_regex(regex: str) -> str | None:
         pl.select(pl.lit("").str.count_matches(regex))
     except Exception as exc:  # polars raises ComputeError subclasses; the message is what matters
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        return next((ln for ln in lines if "error:" in ln), lines[-1] if lines else str(exc))
+        reason = next((ln for ln in lines if ln.startswith("error:")), lines[0] if lines else repr(exc))
+        return reason.removeprefix("error: ")
     return None
 
 

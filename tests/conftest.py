@@ -1,0 +1,57 @@
+"""Shared test helpers: small codebooks written inline, and the paths of shared data."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import agenda
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEED = SHARED / "seed" / "putin-biden-talks-2021-12-07.txt"
+GOLD = SHARED / "seed" / "gold.csv"
+FLAGSHIP = REPO / "codebook" / "us-russia-2021.yaml"
+
+
+def make_codebook(items_yaml: str, units_yaml: str = "") -> agenda.Codebook:
+    """A codebook from the YAML of its items (indented as a list under `items:`)."""
+    text = (
+        "codebook: test\nversion: '1'\n"
+        + textwrap.dedent(units_yaml)
+        + "items:\n"
+        + textwrap.indent(textwrap.dedent(items_yaml), "  ")
+    )
+    return agenda.parse_codebook(text, source="test.yaml")
+
+
+def hits(texts: str | list[str], codebook: agenda.Codebook) -> list[dict[str, int]] | dict[str, int]:
+    """Hits per item for each text coded as one unit."""
+    many = isinstance(texts, list)
+    texts = texts if many else [texts]
+    units = pl.DataFrame(
+        {"doc_id": [f"d{i}" for i in range(len(texts))], "unit": [1] * len(texts), "text": texts},
+        schema={"doc_id": pl.String, "unit": pl.UInt32, "text": pl.String},
+    )
+    coded = agenda.code_units(units, codebook).collect()
+    rows = [{i: row[i] for i in codebook.item_ids} for row in coded.iter_rows(named=True)]
+    return rows if many else rows[0]
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write a text file under tmp_path and return its path."""
+
+    def _write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return _write

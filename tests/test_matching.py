@@ -1,0 +1,154 @@
+"""Each matching rule of DESIGN.md, with counts worked out by hand."""
+
+from __future__ import annotations
+
+from conftest import hits, make_codebook
+
+
+def one(terms: str, text: str, **extra: str) -> int:
+    """Hits of a single item `x` with the given terms YAML on one text."""
+    lines = [f"- id: x\n  code: 1\n  label: X\n  terms: {terms}"] + [f"  {k}: {v}" for k, v in extra.items()]
+    return hits(text, make_codebook("\n".join(lines)))["x"]
+
+
+def test_whole_words_only():
+    # "war" is in "award", "warn", "toward": none is the word war.
+    assert one("[war]", "An award, a warning, toward war.") == 1
+    assert one("[tax]", "syntax taxes tax") == 1
+
+
+def test_star_matches_any_continuation_of_the_word():
+    # Ukraine, Ukrainian, Ukraine's (its first token): 3; "Ukr" is too short.
+    assert one("[Ukrain*]", "Ukraine and Ukrainian troops; Ukraine's border; Ukr.") == 3
+    # Cyrillic stems: Украина, Украины, украинский: 3.
+    assert one("[Украин*]", "Украина, Украины и украинский кризис") == 3
+
+
+def test_star_inside_and_before_a_word():
+    assert one("['*tax']", "syntax and tax and taxes") == 2
+    assert one("['def*nce']", "defence, defense and deference") == 2
+
+
+def test_lone_star_is_any_one_token():
+    # "free *": "free trade", "free people"; "free" at the end has no following token.
+    assert one("['free *']", "free trade and free people, all free") == 2
+
+
+def test_space_matches_whitespace_runs_and_hyphens():
+    text = "cyber crime, cyber-crime, cyber  \n crime, cyber\u2010crime"
+    assert one("[cyber crime]", text) == 4
+
+
+def test_space_does_not_match_across_punctuation():
+    assert one("[cyber crime]", "cyber, crime; cyber. Crime") == 0
+
+
+def test_hyphenated_term_matches_spaced_text():
+    assert one("[self-government]", "self government and self-government") == 2
+
+
+def test_case_folding_latin_and_cyrillic():
+    assert one("[nato]", "NATO, Nato and nato") == 3
+    assert one("[киев]", "КИЕВ, Киев, киев") == 3
+
+
+def test_yo_folds_to_ye_both_ways():
+    assert one("[всё]", "Все решено, всё решено") == 2
+    assert one("[все]", "Всё решено") == 1
+
+
+def test_typographic_apostrophes_fold():
+    # Curly and straight apostrophes are the same; both split "Russia's" into russia ' s.
+    assert one("[Russia's]", "Russia\u2019s position and Russia's stance") == 2
+    assert one("[Russia]", "Russia\u2019s position") == 1
+
+
+def test_nfkc_normalisation():
+    # The ligature "ﬁ" and full-width letters normalise to plain ones.
+    assert one("[finance]", "\ufb01nance and \uff46\uff49\uff4e\uff41\uff4e\uff43\uff45") == 2
+
+
+def test_longest_first_non_overlapping_within_item():
+    # "New START treaty" is one hit, not three; the lone START later is a second hit.
+    assert one("[New START treaty, New START, START]", "The New START treaty and START.") == 2
+
+
+def test_adjacent_repeats_count_separately():
+    assert one("[Ukrain*]", "Ukraine Ukrainian Ukraine") == 3
+    assert one("[a b]", "a b a b a b") == 3
+
+
+def test_overlapping_phrases_count_once():
+    # "a a" in "a a a": the first two tokens are one hit, the third is left alone.
+    assert one("['a a']", "a a a") == 1
+
+
+def test_items_are_independent():
+    cb = make_codebook(
+        """
+        - id: treaty
+          code: 1
+          label: Treaty
+          terms: [New START treaty]
+        - id: start
+          code: 2
+          label: Start
+          terms: [START]
+        """
+    )
+    assert hits("The New START treaty.", cb) == {"treaty": 1, "start": 1}
+
+
+def test_exclude_removes_matches_inside_excluded_spans():
+    terms = "[stability, strategic stability]"
+    text = "financial stability, strategic stability and stability"
+    assert one(terms, text) == 3
+    assert one(terms, text, exclude="[financial stability]") == 2
+
+
+def test_exclude_pattern():
+    assert one("[council]", "Security Council and council", exclude="[{pattern: 'security council'}]") == 1
+
+
+def test_min_hits():
+    assert one("[Ukrain*]", "Ukraine once.", min_hits="2") == 0
+    assert one("[Ukrain*]", "Ukraine and Ukrainian.", min_hits="2") == 2
+
+
+def test_case_sensitive_rule():
+    terms = "[{term: START, case_sensitive: true}, arms control]"
+    assert one(terms, "START talks start now; ARMS CONTROL") == 2
+    assert one(terms, "we start now") == 0
+
+
+def test_patterns_match_the_token_string():
+    # `\b` and a literal space (any whitespace) work; case folds unless case_sensitive.
+    assert one("[]", "Nuclear deal and nuclear   agreement", patterns=r"['nuclear (deal|agreement)']") == 2
+    assert one("[]", "START and start", patterns=r"[{pattern: '\bSTART\b', case_sensitive: true}]") == 1
+
+
+def test_terms_and_patterns_of_one_item_do_not_overlap():
+    assert one("[New START]", "New START", patterns=r"['\bstart\b']") == 1
+
+
+def test_terms_at_start_and_end_of_unit():
+    assert one("[Kyiv]", "Kyiv") == 1
+    assert one("[Kyiv]", "Kyiv said and then Kyiv") == 2
+
+
+def test_primary_item_most_hits_and_ties_to_first_listed():
+    import polars as pl
+
+    import agenda
+
+    cb = make_codebook(
+        """
+        - {id: a, code: 1, label: A, terms: [alpha]}
+        - {id: b, code: 2, label: B, terms: [beta]}
+        """
+    )
+    texts = ["alpha beta beta", "beta alpha", "beta", "nothing"]
+    units = pl.DataFrame({"doc_id": ["d1", "d2", "d3", "d4"], "unit": [1, 1, 1, 1], "text": texts})
+    coded = agenda.code_units(units, cb).collect()
+    assert coded["primary"].to_list() == ["b", "a", "b", None]
+    assert coded["n_items"].to_list() == [2, 2, 1, 0]
