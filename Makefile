@@ -12,8 +12,7 @@ $(BIN)/agenda: pyproject.toml
 	touch $@
 
 demo: $(BIN)/agenda
-	mkdir -p agenda-demo
-	$(BIN)/agenda code examples/corpus -c codebook/us-russia-2021.yaml -o agenda-demo/coded.csv
+	$(BIN)/agenda demo
 
 test: $(BIN)/agenda
 	$(BIN)/ruff check .

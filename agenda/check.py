@@ -9,6 +9,7 @@ import polars as pl
 from agenda.code import code_units
 from agenda.codebook import Codebook
 from agenda.match import compile_codebook
+from agenda.normalize import add_tokens
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,13 @@ def lint(codebook: Codebook) -> list[str]:
             if regex in seen:
                 warnings.append(f"item {item.id!r}: term {rule.text!r} duplicates {seen[regex]!r}")
             seen.setdefault(regex, rule.text)
-        covered = _covered_terms(terms)
+        unique = list({regex: (rule, regex) for rule, regex in reversed(terms)}.values())[::-1]
+        covered = _covered_terms(unique, compiled.case_sensitive)
         warnings += [f"item {item.id!r}: term {b!r} is already covered by {a!r}" for a, b in covered]
     return warnings
 
 
-def _covered_terms(terms) -> list[tuple[str, str]]:
+def _covered_terms(terms, case_kept: bool) -> list[tuple[str, str]]:
     """Pairs (a, b) where every match of term b is also a match of term a."""
     if len(terms) < 2:
         return []
@@ -52,16 +54,12 @@ def _covered_terms(terms) -> list[tuple[str, str]]:
     plain = [(rule, regex) for rule, regex in terms if "*" not in rule.text]
     if not plain:
         return []
-    from agenda.normalize import tokenized
-
-    frame = pl.DataFrame({"t": [rule.text for rule, _ in plain]})
-    frame = frame.with_columns(tokenized(pl.col("t")).alias("tok"), tokenized(pl.col("t"), True).alias("tok_cs"))
+    frame = add_tokens(pl.LazyFrame({"t": [rule.text for rule, _ in plain]}), "t", "tok", case_kept).collect()
     pairs = []
     for rule_a, regex_a in terms:
         if "*" not in rule_a.text:
             continue
-        column = "tok_cs" if rule_a.case_sensitive else "tok"
-        full = frame.select(pl.col(column).str.contains(f"^(?:{regex_a})$"))[column].to_list()
+        full = frame.select(pl.col("tok").str.contains(f"^(?:{regex_a})$"))["tok"].to_list()
         pairs += [(rule_a.text, rule_b.text) for (rule_b, _), hit in zip(plain, full) if hit]
     return pairs
 

@@ -50,6 +50,14 @@ def note(message: str, quiet: bool = False) -> None:
         click.echo(message, err=True)
 
 
+def report_written(written) -> None:
+    """Print on stderr the columns renamed for Stata/SPSS and what else the writer changed."""
+    for old, new in getattr(written, "renames", {}).items():
+        click.echo(f"agenda: renamed column {old!r} -> {new} (Stata/SPSS variable name)", err=True)
+    for message in getattr(written, "notes", []):
+        click.echo(f"agenda: note: {message}", err=True)
+
+
 codebook_option = click.option(
     "-c",
     "--codebook",
@@ -93,14 +101,18 @@ def main(debug: bool) -> None:
 @main.command("code")
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
 @codebook_option
-@click.option("-o", "--output", "out", required=True, help="Output file (.csv or .parquet), or - for CSV on stdout.")
+@click.option(
+    "-o", "--output", "out", required=True, help="Output file (.csv, .parquet, .dta, .sav), or - for CSV on stdout."
+)
 @click.option("--long", is_flag=True, help="Write the tidy table: one row per unit and coded item.")
 @click.option(
     "--unit",
     type=click.Choice(["paragraph", "sentence", "document"]),
     help="Unit of coding (default: the codebook's units.split, else paragraph).",
 )
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), help="Output format (default: by suffix).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "parquet", "dta", "sav"]), help="Output format (default: by suffix)."
+)
 @click.option("--keep-text", is_flag=True, help="Keep each unit's text in the wide table.")
 @with_read_options
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
@@ -130,7 +142,8 @@ def code_command(corpus, codebook_path, out, long, unit, fmt, keep_text, text_co
         id_column=id_column,
         encoding=encoding,
     )
-    written = write_table(table, out, codebook.provenance(), fmt)
+    written = write_table(table, out, codebook.provenance(), fmt, codebook=codebook)
+    report_written(written)
     seconds = time.perf_counter() - started
     shape = "item rows" if long else "units"
     target = ", ".join(map(str, written)) or "stdout"
@@ -143,6 +156,37 @@ def code_command(corpus, codebook_path, out, long, unit, fmt, keep_text, text_co
             tbl_rows=-1, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_formatting="ASCII_MARKDOWN"
         ):
             click.echo(str(coverage(table, codebook)), err=True)
+
+
+@main.command("export")
+@click.argument("coded", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", required=True, help="Output file: .dta, .sav, .parquet or .csv.")
+@click.option(
+    "-c",
+    "--codebook",
+    "codebook_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The codebook for labels (default: the items recorded with the coded table).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "parquet", "dta", "sav"]), help="Output format (default: by suffix)."
+)
+def export_command(coded, out, codebook_path, fmt):
+    """Convert CODED (a coded table in .csv or .parquet) to Stata, SPSS, Parquet or CSV.
+
+    Stata and SPSS files get variable labels from the codebook and the primary item as a
+    labelled numeric code; columns renamed to fit their naming rules are listed on stderr.
+
+    \b
+    Examples:
+      agenda export coded.parquet -o coded.dta
+      agenda export coded.csv -c codebook/us-russia-2021.yaml -o coded.sav
+    """
+    from agenda.export import export_table
+
+    written = export_table(coded, out, codebook_path, fmt)
+    report_written(written)
+    note(f"agenda: exported {coded} -> {', '.join(map(str, written)) or 'stdout'}")
 
 
 @main.command("check")
@@ -173,3 +217,432 @@ def check_command(codebook_path):
     if results:
         click.echo(f"examples: {len(results) - len(wrong)} of {len(results)} coded as expected")
     sys.exit(1 if wrong else 0)
+
+
+@main.command("import")
+@click.argument("dictionary", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The codebook to write (YAML).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["quanteda", "liwc", "lexicoder", "wordstat", "yoshikoder"]),
+    help="Dictionary format (default: by suffix: .yml/.yaml, .dic, .lc3/.lcd, .cat, .ykd).",
+)
+@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the dictionary file.")
+@click.option("-q", "--quiet", is_flag=True, help="No report on stderr.")
+def import_command(dictionary, out, fmt, encoding, quiet):
+    """Import DICTIONARY (quanteda, LIWC, Lexicoder, WordStat, Yoshikoder) as a codebook.
+
+    Nested keys become parent and child items; every value is translated to agenda's rules and
+    whatever cannot be translated exactly is reported (and written as comments in the codebook).
+
+    \b
+    Examples:
+      agenda import my_dict.yml -o my_dict.yaml
+      agenda import LSD2015.lc3 -o lsd.yaml
+      agenda import LIWC2015.dic -o liwc.yaml --encoding latin-1
+    """
+    from agenda.dictionaries import import_dictionary
+
+    _, report = import_dictionary(dictionary, format=fmt, out=out, encoding=encoding)
+    note(f"agenda: {report.summary()} -> {out}", quiet)
+    for line in report.notes:
+        note(f"note: {line}", quiet)
+
+
+@main.command("export-codebook")
+@click.argument("codebook_path", metavar="CODEBOOK", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The dictionary to write.",
+)
+@click.option("--format", "fmt", type=click.Choice(["quanteda", "liwc"]), help="Dictionary format (default: suffix).")
+@click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
+def export_codebook_command(codebook_path, out, fmt, quiet):
+    """Write CODEBOOK as a quanteda YAML or LIWC dictionary, for use in R or LIWC.
+
+    \b
+    Examples:
+      agenda export-codebook codebook/us-russia-2021.yaml -o us-russia.yml
+      agenda export-codebook codebook/us-russia-2021.yaml -o us-russia.dic --format liwc
+    """
+    from agenda.dictionaries import export_codebook
+
+    notes = export_codebook(codebook_path, out, format=fmt)
+    note(f"agenda: wrote {out} ({len(notes)} notes)", quiet)
+    for line in notes:
+        note(f"note: {line}", quiet)
+
+
+def split_option(name: str):
+    """The unit of coding, for the audit commands."""
+    return click.option(
+        name, type=click.Choice(["paragraph", "sentence", "document"]), help="Unit of coding (default: the codebook's)."
+    )
+
+
+def _audit_provenance(codebook) -> dict[str, str]:
+    from agenda import __version__
+
+    return codebook.provenance() if codebook is not None else {"agenda_version": __version__}
+
+
+@main.command("agree")
+@click.argument("coded", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--gold",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Human codes: one 0/1 column per item.",
+)
+@click.option(
+    "-c",
+    "--codebook",
+    "codebook_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The codebook (items, labels, terms).",
+)
+@click.option(
+    "--key",
+    default="doc_id,unit",
+    show_default=True,
+    help="GOLD's columns for doc_id and unit; one name = unit only, for one document.",
+)
+@click.option(
+    "--corpus",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="The corpus, for the disagreements' text (needs -c).",
+)
+@click.option(
+    "--bootstrap",
+    default=1000,
+    show_default=True,
+    type=int,
+    help="Bootstrap resamples for the 95% intervals (0: none).",
+)
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option(
+    "--resample",
+    type=click.Choice(["doc", "unit"]),
+    default="doc",
+    show_default=True,
+    help="What the bootstrap resamples.",
+)
+@click.option("-o", "--output", "out", help="Write the per-item table (.csv or .parquet).")
+@click.option(
+    "--disagreements", "disagreements_out", help="Write every disagreement with its text and terms (.csv or .parquet)."
+)
+def agree_command(coded, gold, codebook_path, key, corpus, bootstrap, seed, resample, out, disagreements_out):
+    """Agreement of a CODED table with human codes: precision, recall, F1, kappa, alpha per item.
+
+    \b
+    Examples:
+      agenda agree coded.csv --gold gold.csv -c codebook/us-russia-2021.yaml -o agreement.csv
+      agenda agree coded.csv --gold gold.csv --key paragraph --disagreements why.csv --corpus article.txt -c cb.yaml
+    """
+    from agenda.agree import agree, format_agreement
+    from agenda.codebook import load_codebook
+    from agenda.export import table_format, write_table
+
+    for path in (out, disagreements_out):
+        if path:
+            table_format(path)
+    codebook = load_codebook(codebook_path) if codebook_path else None
+    result = agree(
+        coded,
+        gold,
+        codebook,
+        key=[k.strip() for k in key.split(",") if k.strip()],
+        bootstrap=bootstrap,
+        seed=seed,
+        resample=resample,
+        corpus=list(corpus) or None,
+    )
+    if disagreements_out and "text" not in result.disagreements.columns:
+        raise AgendaError("--disagreements needs the units' text: code with --keep-text, or give --corpus and -c")
+    click.echo(format_agreement(result))
+    for name, missing in (("coded table", result.only_coded), ("gold table", result.only_gold)):
+        if missing.height:
+            listed = ", ".join(f"{d}:{u}" for d, u in missing.head(5).iter_rows())
+            more = ", ..." if missing.height > 5 else ""
+            note(f"agenda: {missing.height} units only in the {name}, not compared: {listed}{more}")
+    if result.missing_items:
+        note(f"agenda: items not in the gold table, not compared: {', '.join(result.missing_items)}")
+    provenance = _audit_provenance(codebook)
+    if out:
+        write_table(result.table(), out, provenance)
+    if disagreements_out:
+        write_table(result.disagreements, disagreements_out, provenance)
+        note(f"agenda: {result.disagreements.height} disagreements -> {disagreements_out}")
+
+
+@main.command("kwic")
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
+@codebook_option
+@click.option("--item", help="Only this item's matches.")
+@click.option("--term", help="Only this rule's matches, as written in the codebook (else searched as a new term).")
+@click.option("--window", default=5, show_default=True, type=int, help="Context tokens each side.")
+@click.option("--sample", type=int, help="A random sample of this many matches.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the sample.")
+@split_option("--unit")
+@with_read_options
+@click.option("-o", "--output", "out", help="Write the table (.csv or .parquet) instead of aligned lines.")
+def kwic_command(corpus, codebook_path, item, term, window, sample, seed, unit, text_column, id_column, encoding, out):
+    """Keyword in context: one line per match that counts, aligned on the match.
+
+    \b
+    Examples:
+      agenda kwic examples/corpus -c codebook/us-russia-2021.yaml --item ukraine
+      agenda kwic examples/corpus -c codebook/us-russia-2021.yaml --term 'security guarantees'
+      agenda kwic examples/corpus -c codebook/us-russia-2021.yaml --sample 20 --seed 7 -o check.csv
+    """
+    from agenda.codebook import load_codebook
+    from agenda.export import table_format, write_table
+    from agenda.kwic import format_kwic, kwic
+
+    if out:
+        table_format(out)
+    codebook = load_codebook(codebook_path)
+    table = kwic(
+        list(corpus),
+        codebook,
+        item=item,
+        term=term,
+        window=window,
+        sample=sample,
+        seed=seed,
+        unit=unit,
+        text_column=text_column,
+        id_column=id_column,
+        encoding=encoding,
+    )
+    if out:
+        write_table(table, out, codebook.provenance())
+        note(f"agenda: {table.height} matches -> {out}")
+    else:
+        click.echo(format_kwic(table))
+
+
+@main.command("explain")
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
+@codebook_option
+@click.option("--doc", required=True, help="The document's doc_id.")
+@click.option("--unit", "unit_number", required=True, type=int, help="The unit's number in its document.")
+@split_option("--split")
+@with_read_options
+def explain_command(corpus, codebook_path, doc, unit_number, split, text_column, id_column, encoding):
+    """Explain how one unit was coded: its matches marked, what an exclude removed, the primary item.
+
+    \b
+    Example:
+      agenda explain examples/corpus -c codebook/us-russia-2021.yaml --doc kremlin-2021-12-07 --unit 3
+    """
+    from agenda.explain import explain
+
+    click.echo(
+        str(
+            explain(
+                list(corpus),
+                codebook_path,
+                doc,
+                unit_number,
+                unit_type=split,
+                text_column=text_column,
+                id_column=id_column,
+                encoding=encoding,
+            )
+        )
+    )
+
+
+@main.command("rules")
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
+@codebook_option
+@split_option("--unit")
+@with_read_options
+@click.option("-o", "--output", "out", help="Write the table (.csv or .parquet).")
+def rules_command(corpus, codebook_path, unit, text_column, id_column, encoding, out):
+    """Per term, pattern and exclude: units it fires in, and units whose coding hangs on it alone.
+
+    \b
+    Example:
+      agenda rules examples/corpus -c codebook/us-russia-2021.yaml
+    """
+    from agenda.codebook import load_codebook
+    from agenda.export import table_format, write_table
+    from agenda.rules import rules
+
+    if out:
+        table_format(out)
+    codebook = load_codebook(codebook_path)
+    table = rules(list(corpus), codebook, unit=unit, text_column=text_column, id_column=id_column, encoding=encoding)
+    if out:
+        write_table(table, out, codebook.provenance())
+    else:
+        show(table)
+    never = table.filter("never_fires")
+    listed = f": {', '.join(never['rule'])}" if never.height else ""
+    note(f"agenda: {table.height} rules, {never.height} never fire{listed}")
+
+
+@main.command("suggest")
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
+@codebook_option
+@click.option("--item", required=True, help="The item to find new terms for.")
+@click.option("--top", default=20, show_default=True, type=int, help="How many candidates.")
+@click.option("--min-count", default=3, show_default=True, type=int, help="Least uses in the item's units.")
+@split_option("--unit")
+@with_read_options
+@click.option("-o", "--output", "out", help="Write the table (.csv or .parquet).")
+def suggest_command(corpus, codebook_path, item, top, min_count, unit, text_column, id_column, encoding, out):
+    """Candidate terms for an ITEM: words and two-word phrases key to its units (G2), with counts.
+
+    \b
+    Example:
+      agenda suggest examples/corpus -c codebook/us-russia-2021.yaml --item ukraine --top 15
+    """
+    from agenda.codebook import load_codebook
+    from agenda.export import table_format, write_table
+    from agenda.suggest import suggest
+
+    if out:
+        table_format(out)
+    codebook = load_codebook(codebook_path)
+    table = suggest(
+        list(corpus),
+        codebook,
+        item,
+        top=top,
+        min_count=min_count,
+        unit=unit,
+        text_column=text_column,
+        id_column=id_column,
+        encoding=encoding,
+    )
+    if out:
+        write_table(table, out, codebook.provenance())
+    else:
+        show(table.with_columns(pl.col("g2").round(2)))
+
+
+@main.command("shares")
+@click.argument("coded", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-c",
+    "--codebook",
+    "codebook_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The YAML codebook (default: the one the table's provenance names, else its item columns).",
+)
+@click.option("--by", multiple=True, help="Group by this column; repeat for several.")
+@click.option("--period", type=click.Choice(["day", "week", "month", "quarter", "year"]), help="Group by period.")
+@click.option("--date-column", default="date", show_default=True, help="The date column for --period.")
+@click.option("--measure", type=click.Choice(["units", "words", "primary"]), default="units", show_default=True)
+@click.option("--ci", type=click.Choice(["none", "bootstrap", "wilson"]), default="bootstrap", show_default=True)
+@click.option("--resamples", default=1000, show_default=True, type=int, help="Bootstrap resamples.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option("--level", default=0.95, show_default=True, type=float, help="Level of the interval.")
+@click.option("-o", "--output", "out", help="Write the table (.csv or .parquet); printed when absent.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), help="Output format (default: by suffix).")
+def shares_command(coded, codebook_path, by, period, date_column, measure, ci, resamples, seed, level, out, fmt):
+    """Agenda shares of a CODED table (from `agenda code`): one row a group and item, with an interval.
+
+    \b
+    Examples:
+      agenda shares coded.csv -c codebook/us-russia-2021.yaml --by source
+      agenda shares coded.parquet --period month --measure primary --ci wilson -o shares.csv
+    """
+    from agenda.codebook import load_codebook
+    from agenda.export import table_format, write_table
+    from agenda.shares import scan_coded, shares, shares_provenance
+
+    if out:
+        table_format(out, fmt)
+    codebook = load_codebook(codebook_path) if codebook_path else None
+    table = shares(coded, codebook, list(by), period, date_column, measure, ci, resamples, seed, level)
+    if out:
+        base = codebook.provenance() if codebook else scan_coded(coded)[1]
+        options = {"measure": measure, "ci": ci, "level": level, "by": list(by), "period": period}
+        if period:
+            options["date_column"] = date_column
+        if ci == "bootstrap":
+            options.update(resamples=resamples, seed=seed)
+        written = write_table(table, out, shares_provenance(base, **options), fmt)
+        note(f"agenda: {table.height} rows of shares -> {', '.join(map(str, written)) or 'stdout'}")
+    else:
+        if table["parent"].null_count() == table.height:
+            table = table.drop("parent")
+        show(table.with_columns(pl.col("share", "ci_low", "ci_high").round(3)))
+
+
+@main.command("plot")
+@click.argument("data", metavar="SHARES_OR_CODED", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", required=True, help="The figure: .png, .svg or .pdf.")
+@click.option("-c", "--codebook", "codebook_path", type=click.Path(dir_okay=False, path_type=Path), help="Codebook.")
+@click.option(
+    "--kind", type=click.Choice(["bar", "grouped", "stacked", "timeline", "heatmap"]), default="bar", show_default=True
+)
+@click.option("--by", multiple=True, help="Group a coded table by this column; repeat for several.")
+@click.option("--period", type=click.Choice(["day", "week", "month", "quarter", "year"]), help="Group by period.")
+@click.option("--date-column", default="date", show_default=True, help="The date column for --period.")
+@click.option("--measure", type=click.Choice(["units", "words", "primary"]), default="units", show_default=True)
+@click.option("--ci", type=click.Choice(["none", "bootstrap", "wilson"]), help="Interval (default: bootstrap).")
+@click.option("--resamples", default=1000, show_default=True, type=int, help="Bootstrap resamples.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option("--items", help="Draw only these items (comma-separated ids).")
+@click.option("--title", help="A title above the chart.")
+@click.option("--width", type=float, help="Width in inches [default: 6.5].")
+@click.option("--height", type=float, help="Height in inches [default: by the content].")
+@click.option("--dpi", default=300, show_default=True, type=int, help="Resolution of a PNG.")
+def plot_command(data, out, codebook_path, kind, by, items, **options):
+    """Chart agenda shares from a SHARES table (agenda shares -o) or a CODED table (computed here).
+
+    \b
+    Examples:
+      agenda plot coded.csv -o shares.png
+      agenda plot coded.csv -o readouts.pdf --kind grouped --by source
+      agenda plot coded.csv -o timeline.svg --kind timeline --period month
+      agenda plot shares.csv -o heatmap.png --kind heatmap
+    """
+    from agenda.plot import plot_shares
+
+    item_list = [i.strip() for i in items.split(",") if i.strip()] if items else None
+    figure = plot_shares(data, out, codebook_path, kind=kind, by=list(by), items=item_list, **options)
+    width_in, height_in = figure.get_size_inches()
+    figure.clear()
+    note(f"agenda: {kind} chart, {width_in:.2f} x {height_in:.2f} in -> {out}")
+
+
+@main.command("demo")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    default="agenda-demo",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to write into.",
+)
+def demo_command(out_dir):
+    """Code the bundled examples, compute shares by source and by month, and draw the charts.
+
+    \b
+    Example:
+      agenda demo -o agenda-demo
+    """
+    from agenda.demo import demo
+
+    for path, what in demo(out_dir):
+        click.echo(f"{path}  ({what})")

@@ -9,21 +9,17 @@ import polars as pl
 from agenda.codebook import Codebook, load_codebook
 from agenda.corpus import read_corpus
 from agenda.errors import AgendaError
-from agenda.match import compile_codebook, token_columns
+from agenda.match import add_hits, add_token_columns, compile_codebook
 from agenda.segment import n_words, segment
 
-RESERVED = ("doc_id", "unit", "text", "n_words", "n_items", "primary")
 
-
-def hits_columns(codebook: Codebook) -> list[pl.Expr]:
-    """One hits column per item, named by item id; hits below min_hits count as 0."""
-    out = []
-    for compiled in compile_codebook(codebook):
-        hits = compiled.hits()
-        if compiled.item.min_hits > 1:
-            hits = pl.when(hits >= compiled.item.min_hits).then(hits).otherwise(0)
-        out.append(hits.cast(pl.UInt32).alias(compiled.item.id))
-    return out
+def min_hits_columns(codebook: Codebook) -> list[pl.Expr]:
+    """Hits below an item's min_hits count as 0: the unit is not coded for it."""
+    return [
+        pl.when(pl.col(item.id) >= item.min_hits).then(pl.col(item.id)).otherwise(0).cast(pl.UInt32).alias(item.id)
+        for item in codebook.items
+        if item.min_hits > 1
+    ]
 
 
 def primary_column(codebook: Codebook) -> pl.Expr:
@@ -46,8 +42,9 @@ def code_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, keep_text
     meta = [c for c in columns if c not in ("doc_id", "unit", "text")]
     ids = codebook.item_ids
     coded = (
-        units.with_columns(*token_columns(pl.col("text"), codebook), n_words(pl.col("text")).alias("n_words"))
-        .with_columns(hits_columns(codebook))
+        add_hits(add_token_columns(units, codebook).collect(), codebook)
+        .lazy()
+        .with_columns(n_words(pl.col("text")).alias("n_words"), *min_hits_columns(codebook))
         .with_columns(
             pl.sum_horizontal(pl.col(i) > 0 for i in ids).cast(pl.UInt32).alias("n_items"),
             primary_column(codebook),
@@ -59,7 +56,7 @@ def code_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, keep_text
 
 def long_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook) -> pl.LazyFrame:
     """The tidy table: one row per unit and coded item, with the matched terms."""
-    units = units.lazy().with_row_index("_row").with_columns(*token_columns(pl.col("text"), codebook))
+    units = add_token_columns(units.lazy().with_row_index("_row"), codebook)
     parts = []
     for compiled in compile_codebook(codebook):
         if not compiled.rules:

@@ -9,6 +9,7 @@ the leftmost, then longest, and matches never overlap.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -16,32 +17,33 @@ import polars as pl
 
 from agenda.codebook import Codebook, Item, Rule
 from agenda.errors import AgendaError
-from agenda.normalize import TOKEN_GAP, tokenize_strings, tokenized
+from agenda.normalize import add_tokens, escape, tokenize_strings
 
 TEXT = "_agenda_tokens"  # lower-cased token string
 TEXT_CS = "_agenda_tokens_cs"  # case-kept token string
+GAP = " +"  # between two tokens of a term
 GLOB = "[^ ]*"
 ANY_TOKEN = "[^ ]+"
-_META = set("\\.+*?()|[]{}^$#&-~")
-
-
-def escape(literal: str) -> str:
-    """Escape a literal for Rust's regex syntax."""
-    return "".join("\\" + ch if ch in _META else ch for ch in literal)
+BLOCK = "  \x00  "  # an excluded span becomes a token no term spans across
 
 
 @dataclass(frozen=True)
 class CompiledItem:
-    """An item's rules as regexes over one of the two token strings."""
+    """An item's rules as regexes over the token strings.
+
+    The exact count runs every rule and exclusion in one alternation, on the case-kept token
+    string when the item has a case-sensitive rule (its other rules wrapped in `(?i:...)`).
+    Most units are counted on the fast path instead: the case-insensitive terms alone on the
+    lower-cased string, which gives the same count wherever no pattern, case-sensitive rule
+    or exclusion (the triggers) matches.
+    """
 
     item: Item
     case_sensitive: bool
-    rules: tuple[tuple[Rule, str], ...]  # each rule with its own regex
+    rules: tuple[tuple[Rule, str], ...]  # each rule with its own regex, in matching order
     exclude: tuple[tuple[Rule, str], ...]
-
-    @property
-    def column(self) -> str:
-        return TEXT_CS if self.case_sensitive else TEXT
+    fast_terms: tuple[tuple[Rule, str], ...] = ()  # case-insensitive terms, on the lower-cased string
+    triggers: tuple[tuple[str, str], ...] = ()  # (column, regex) of every other rule and exclusion
 
     @property
     def regex(self) -> str | None:
@@ -51,16 +53,36 @@ class CompiledItem:
     def exclude_regex(self) -> str | None:
         return _alternation(self.exclude)
 
-    def text(self) -> pl.Expr:
-        """The item's token string with excluded spans blanked out."""
-        text = pl.col(self.column)
-        return text.str.replace_all(self.exclude_regex, " ") if self.exclude else text
+    @property
+    def column(self) -> str:
+        return TEXT_CS if self.case_sensitive else TEXT
 
-    def hits(self) -> pl.Expr:
-        """Non-overlapping rule matches per unit (before min_hits)."""
-        if not self.rules:
+    def _count(self, column: str, rules, exclude=()) -> pl.Expr:
+        if not rules:
             return pl.lit(0, dtype=pl.UInt32)
-        return self.text().str.count_matches(self.regex).cast(pl.UInt32)
+        text = pl.col(column)
+        if exclude:
+            text = text.str.replace_all(_alternation(exclude), BLOCK)
+        return text.str.count_matches(_alternation(rules)).cast(pl.UInt32)
+
+    def fast_hits(self) -> pl.Expr:
+        """Hits of the case-insensitive terms alone: the count wherever no trigger matches."""
+        return self._count(TEXT, self.fast_terms)
+
+    def exact_hits(self) -> pl.Expr:
+        """Hits of every rule, with exclusions: right everywhere, slower."""
+        return self._count(self.column, self.rules, self.exclude)
+
+    def triggered(self) -> pl.Expr:
+        """Whether a pattern, case-sensitive rule or exclusion matches in the unit."""
+        if not self.triggers:
+            return pl.lit(False)
+        return pl.any_horizontal(pl.col(column).str.contains(regex) for column, regex in self.triggers)
+
+    def text(self) -> pl.Expr:
+        """The exact token string of the item, excluded spans blanked out."""
+        text = pl.col(self.column)
+        return text.str.replace_all(self.exclude_regex, BLOCK) if self.exclude else text
 
     def matched(self) -> pl.Expr:
         """The matched text of each hit, as a list of strings."""
@@ -86,13 +108,17 @@ def term_regex(words_tokens: list[list[list[str]]], wrap_ci: bool) -> str:
         if all(not tokens for tokens in pieces):
             words.append(ANY_TOKEN)  # a lone `*` is any one token
             continue
-        words.append(GLOB.join(TOKEN_GAP.join(escape(t) for t in tokens) for tokens in pieces))
-    body = f" {TOKEN_GAP.join(words)} "
+        words.append(GLOB.join(GAP.join(escape(t) for t in tokens) for tokens in pieces))
+    body = f" {GAP.join(words)} "
     return f"(?i:{body})" if wrap_ci else body
 
 
-def pattern_regex(pattern: str, case_sensitive: bool) -> str:
-    """A user pattern for the token string: literal spaces match any whitespace run."""
+def pattern_regex(pattern: str, case_sensitive: bool, lowered_text: bool = True) -> str:
+    """A user pattern for the token string: literal spaces match any whitespace run.
+
+    On the lower-cased string a pattern without capital letters needs no `(?i)`, which would
+    only cost speed.
+    """
     out, in_class, escaped = [], False, False
     for ch in pattern:
         if escaped:
@@ -112,7 +138,13 @@ def pattern_regex(pattern: str, case_sensitive: bool) -> str:
         else:
             out.append(ch)
     body = "".join(out)
-    return f"(?:{body})" if case_sensitive else f"(?i:{body})"
+    if case_sensitive or (lowered_text and not _CAPITALS.search(_ESCAPES.sub("", pattern))):
+        return f"(?:{body})"
+    return f"(?i:{body})"
+
+
+_ESCAPES = re.compile(r"\\[pP]\{[^}]*\}|\\[pP].|\\.")
+_CAPITALS = re.compile(r"[^\W\d_a-z]")  # a letter that lower-casing would change, roughly
 
 
 def check_regex(regex: str) -> str | None:
@@ -149,7 +181,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
     def rule_regex(item: Item, rule: Rule, item_cs: bool) -> str:
         wrap = item_cs and not rule.case_sensitive
         if rule.kind == "pattern":
-            regex = pattern_regex(rule.text, rule.case_sensitive)
+            regex = pattern_regex(rule.text, rule.case_sensitive, lowered_text=not item_cs)
             error = check_regex(regex)
             if error:
                 raise AgendaError(f"{codebook.source}: item {item.id!r}: invalid pattern {rule.text!r}: {error}")
@@ -165,7 +197,15 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         ordered = sorted(item.rules, key=lambda r: (r.kind != "term", tuple(-n for n in _term_length(r))))
         rules = tuple((r, rule_regex(item, r, item_cs)) for r in ordered)
         exclude = tuple((r, rule_regex(item, r, item_cs)) for r in item.exclude)
-        result = CompiledItem(item, item_cs, rules, exclude)
+        fast_terms = tuple(
+            (r, rule_regex(item, r, False)) for r in ordered if r.kind == "term" and not r.case_sensitive
+        )
+        triggers = tuple(
+            (TEXT_CS if r.case_sensitive else TEXT, rule_regex(item, r, r.case_sensitive))
+            for r in ordered + list(item.exclude)
+            if r.kind == "pattern" or r.case_sensitive or r in item.exclude
+        )
+        result = CompiledItem(item, item_cs, rules, exclude, fast_terms, triggers)
         for regex in (result.regex, result.exclude_regex):
             error = regex and check_regex(regex)
             if error:
@@ -174,9 +214,30 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
     return tuple(compiled)
 
 
-def token_columns(text: pl.Expr, codebook: Codebook) -> list[pl.Expr]:
-    """The token strings the codebook's items need, computed once per unit."""
-    cols = [tokenized(text).alias(TEXT)]
+def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
+    """Add one column of raw hits per item, named by item id, to units with token columns.
+
+    Every unit gets the fast count; the few units where an item's triggers match are counted
+    exactly and written back (polars evaluates both branches of a when/then on every row, so
+    filtering first is what saves the time).
+    """
+    compiled = compile_codebook(codebook)
+    trig = [f"_trig_{c.item.id}" for c in compiled]
+    units = units.with_columns(
+        *[c.fast_hits().alias(c.item.id) for c in compiled],
+        *[c.triggered().alias(name) for c, name in zip(compiled, trig)],
+    )
+    for c, name in zip(compiled, trig):
+        if c.triggers and units[name].any():
+            rows = units[name].arg_true()
+            exact = units[rows].select(c.exact_hits()).to_series()
+            units = units.with_columns(units[c.item.id].scatter(rows, exact))
+    return units.drop(trig)
+
+
+def add_token_columns(units: pl.LazyFrame, codebook: Codebook, text: str = "text") -> pl.LazyFrame:
+    """Add the token strings the codebook's items need, computed once per unit."""
+    units = add_tokens(units, text, TEXT)
     if any(c.case_sensitive for c in compile_codebook(codebook)):
-        cols.append(tokenized(text, case_sensitive=True).alias(TEXT_CS))
-    return cols
+        units = add_tokens(units, text, TEXT_CS, case_sensitive=True)
+    return units

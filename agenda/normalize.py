@@ -1,15 +1,21 @@
 """Text normalisation shared by the corpus and the codebook's terms.
 
-Text and terms pass through the same polars expression, so a term matches exactly the text
-it would normalise to. The normalised form is a padded token string: every token (a run of
-word characters, or one punctuation mark) is surrounded by one space on each side, so tokens
-are separated by two spaces (`" new  start  treaty "`). A rule then matches `" token "` and
-counts stay non-overlapping even for adjacent repeats.
+Text and terms pass through the same polars expressions, so a term matches exactly the text
+it would normalise to. The normalised form is a token string: every token (a run of word
+characters, or one punctuation mark) is separated from the next by at least two spaces, and the
+string starts and ends with a space (`" new  start  treaty "`). A rule then matches `" token "`,
+and counts stay non-overlapping even for adjacent repeats, without `\\b` or `(?i)`.
+
+The work is done by one Aho-Corasick pass (`replace_many`) for the common characters; NFKC and
+a regex pass for rarer punctuation run only on the units that contain such characters.
 """
+
+import string
 
 import polars as pl
 
-# Folded before matching: typographic quotes and apostrophes to plain ones, Russian ё to е.
+# Folded before matching: typographic quotes and apostrophes to plain ones, Russian ё to е,
+# invisible characters removed.
 FOLDS = {
     "\u2019": "'",
     "\u2018": "'",
@@ -27,31 +33,59 @@ FOLDS = {
     "\u0451": "\u0435",
     "\u0401": "\u0415",
     "\u00ad": "",
+    "\u200b": "",
+    "\u200c": "",
+    "\u200d": "",
+    "\u2060": "",
+    "\ufeff": "",
 }
-# Separators between tokens: whitespace and hyphens (not the em dash, which is punctuation).
+# Token separators: whitespace and hyphens (not the em dash, which is punctuation).
+HYPHENS = "-\u2010\u2011\u2012\u2013\u2212"
+SEPARATORS = " \t\n\r\x0b\x0c\x85\u1680\u2028\u2029" + HYPHENS
 SEPARATOR_CLASS = r"\s\-\u2010\u2011\u2012\u2013\u2212"
-TOKEN_GAP = "  "
+# Punctuation split off by the fast pass; any other non-word character by a regex pass.
+PUNCTUATION = [c for c in string.punctuation if c != "-"] + ["\u2014", "\u2015", "\u2026", "\u2116", "\u00a7"]
+_REPLACEMENTS = {
+    **{c: "  " for c in SEPARATORS},
+    **{c: f"  {c}  " for c in PUNCTUATION},
+    **{k: (f"  {v}  " if v in PUNCTUATION else v) for k, v in FOLDS.items()},
+}
+# Characters that NFKC leaves alone, in any context: rows made only of these skip NFKC.
+_NFKC_STABLE = "\\x00-\\x7f\u0400-\u045f\u2010\u2012-\u2015\u2018-\u201f\u00ab\u00bb"
+_META = set("\\.+*?()|[]{}^$#&-~")
 
 
-def folded(text: pl.Expr, case_sensitive: bool = False) -> pl.Expr:
-    """NFKC, quotes and ё folded, and (unless case_sensitive) lower-cased."""
-    out = text.str.normalize("NFKC").str.replace_many(list(FOLDS), list(FOLDS.values()))
-    return out if case_sensitive else out.str.to_lowercase()
+def escape(literal: str) -> str:
+    """Escape a literal for Rust's regex syntax."""
+    return "".join("\\" + ch if ch in _META else ch for ch in literal)
 
 
-def tokenized(text: pl.Expr, case_sensitive: bool = False) -> pl.Expr:
-    """The padded token string that every rule is matched against."""
-    spaced = (
-        folded(text, case_sensitive)
-        .str.replace_all(rf"[^\w{SEPARATOR_CLASS}]", " $0 ")
-        .str.replace_all(rf"[{SEPARATOR_CLASS}]+", TOKEN_GAP)
-        .str.strip_chars(" ")
+_RARE = f"[^\\w\\s{escape(''.join(PUNCTUATION))}]"
+
+
+def add_tokens(frame: pl.LazyFrame, text: str, out: str, case_sensitive: bool = False) -> pl.LazyFrame:
+    """Add column `out`: the padded token string of column `text`, which every rule is matched against.
+
+    Stages are separate columns so that each is computed once; NFKC and the regex pass for rare
+    punctuation run only on the units that need them.
+    """
+    col = pl.col(out)
+    frame = frame.with_columns(
+        pl.when(pl.col(text).str.contains(f"[^{_NFKC_STABLE}]"))
+        .then(pl.col(text).str.normalize("NFKC"))
+        .otherwise(pl.col(text))
+        .alias(out)
     )
-    return pl.concat_str([pl.lit(" "), spaced, pl.lit(" ")])
+    frame = frame.with_columns(col.str.replace_many(list(_REPLACEMENTS), list(_REPLACEMENTS.values())))
+    rare = col.str.contains(_RARE)
+    frame = frame.with_columns(pl.when(rare).then(col.str.replace_all(_RARE, "  $0  ")).otherwise(col))
+    if not case_sensitive:
+        frame = frame.with_columns(col.str.to_lowercase())
+    return frame.with_columns(pl.concat_str([pl.lit(" "), col, pl.lit(" ")]).alias(out))
 
 
 def tokenize_strings(strings: list[str], case_sensitive: bool = False) -> list[list[str]]:
     """Tokens of each string, by the same expression the text goes through."""
-    frame = pl.DataFrame({"s": strings}, schema={"s": pl.String})
-    padded = frame.select(tokenized(pl.col("s"), case_sensitive)).to_series().to_list()
+    frame = pl.LazyFrame({"s": strings}, schema={"s": pl.String})
+    padded = add_tokens(frame, "s", "t", case_sensitive).collect()["t"].to_list()
     return [p.split() for p in padded]

@@ -1,0 +1,78 @@
+"""The demo: code the bundled example corpus, compute shares by source and by month, draw two charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from agenda.code import code
+from agenda.codebook import Codebook, load_codebook
+from agenda.errors import AgendaError
+from agenda.export import write_table
+from agenda.shares import shares, shares_provenance
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "examples" / "corpus"
+CODEBOOK = REPO / "codebook" / "us-russia-2021.yaml"
+
+
+def demo(
+    out_dir: str | Path = "agenda-demo",
+    corpus: str | Path | None = None,
+    codebook: str | Path | Codebook | None = None,
+    seed: int = 0,
+) -> list[tuple[Path, str]]:
+    """Code the example corpus and write the coded table, shares and charts into out_dir.
+
+    Returns (file, what it holds) for every file written. corpus and codebook default to
+    examples/corpus and codebook/us-russia-2021.yaml of agenda's repository.
+
+    >>> for path, what in agenda.demo("agenda-demo"): print(path, what)
+    """
+    corpus = Path(corpus) if corpus is not None else CORPUS
+    if not corpus.exists():
+        raise AgendaError(f"{corpus}: the example corpus is missing (it ships in agenda's repository, not the wheel)")
+    if not isinstance(codebook, Codebook):
+        path = Path(codebook) if codebook is not None else CODEBOOK
+        if not path.is_file():
+            raise AgendaError(f"{path}: the example codebook is missing (it ships in agenda's repository)")
+        codebook = load_codebook(path)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AgendaError(f"{out}: cannot create the folder: {exc.strerror}") from None
+    written: list[tuple[Path, str]] = []
+
+    coded = code(corpus, codebook)
+    for path in write_table(coded, out / "coded.csv", codebook.provenance(), codebook=codebook):
+        written.append((Path(path), f"coded table, {coded.height} units x {len(codebook.items)} items"))
+    plans = [
+        ("shares-by-source.csv", {"by": ["source"]}),
+        ("shares-by-month.csv", {"period": "month", "date_column": "date"}),
+    ]
+    tables = {}
+    for name, options in plans:
+        table = shares(coded, codebook, seed=seed, **options)
+        tables[name] = table
+        provenance = shares_provenance(codebook, measure="units", ci="bootstrap", resamples=1000, seed=seed, **options)
+        what = "agenda shares by " + (options.get("period") or "source") + ", 95% bootstrap over documents"
+        written += [(Path(p), what) for p in write_table(table, out / name, provenance)]
+    from agenda.plot import plot_shares  # matplotlib loads only here
+
+    sources = coded["source"].unique().to_list() if "source" in coded.columns else []
+    pair = [s for s in ("Kremlin", "White House") if s in sources]
+    readouts = coded.filter(pl.col("source").is_in(pair)) if len(pair) == 2 else coded
+    charts = [
+        ("shares-by-source.png", readouts, "grouped", ["source"], None, "grouped bar chart: " + " vs ".join(pair)),
+        ("sources-heatmap.png", coded, "heatmap", ["source"], None, "heatmap: shares by source"),
+        ("timeline.png", coded, "timeline", [], "month", "timeline: shares by month"),
+    ]
+    if len(pair) < 2:
+        charts[0] = (*charts[0][:-1], "grouped bar chart: shares by source")
+    for name, table, kind, by, period, what in charts:
+        fig = plot_shares(table, out / name, codebook, kind=kind, by=by, period=period, seed=seed)
+        fig.clear()
+        written.append((out / name, what))
+    return written

@@ -1,0 +1,296 @@
+"""Translate a parsed dictionary (a tree of keys and glob values) into an agenda codebook.
+
+Every reader turns its file into a list of `Key` nodes; `build_codebook` derives valid item ids
+from the keys (the original dotted key is kept as the label), assigns codes, and translates
+each value from quanteda's glob semantics to our rules:
+
+- a value is a sequence of tokens (whitespace separates words); a lone `*` is any one token;
+  `*` elsewhere is any run of characters within the token; `?` is exactly one character;
+- a value whose glob our term syntax expresses exactly becomes a term;
+- a value with `?`, or with a `*` in a word followed by another word (quanteda's `*` runs on over
+  an apostrophe inside one token: `nation* defen*` matches "nation's defense", where our tokens
+  are `nation ' s defense`) becomes a pattern over our token string that reproduces the match.
+
+What cannot be translated exactly is written to the report, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agenda.errors import AgendaError
+
+ID_MAX = 32
+LABEL_MAX = 80
+# Pattern pieces: one character of a token; a glob `*` that runs on over an apostrophe inside one
+# quanteda token (our tokenizer splits "nation's" into `nation ' s`), inside or at the end of a word;
+# a lone `*` word (one quanteda token).
+PATTERN_CHAR = r"\S"
+PATTERN_STAR_MID = r"\S*(?:\s+'\s+\S*)*"
+PATTERN_STAR_END = r"\S*(?:\s+'\s+\S+)*"
+PATTERN_ANY_TOKEN = r"\S+(?:\s+'\s+\S+)*"
+TOKEN_JOIN = r"\s{2,}"  # between our tokens inside one word (`\s+` separates words)
+
+
+@dataclass
+class Value:
+    """One dictionary value with the line it was read from (0 when unknown)."""
+
+    text: str
+    line: int = 0
+
+
+@dataclass
+class Key:
+    """A dictionary key: its name, its values and its nested keys."""
+
+    name: str
+    line: int = 0
+    values: list[Value] = field(default_factory=list)
+    children: list[Key] = field(default_factory=list)
+    code: int | None = None  # a code the source gives (LIWC category numbers)
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, and every value or feature not translated exactly."""
+
+    source: str
+    format: str
+    items: int = 0
+    terms: int = 0
+    patterns: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, line: int, message: str) -> None:
+        where = f"{self.source}:{line}" if line else self.source
+        self.notes.append(f"{where}: {message}")
+
+    def summary(self) -> str:
+        return (
+            f"{self.source} ({self.format}): {self.items} items, {self.terms} terms, "
+            f"{self.patterns} patterns, {len(self.notes)} notes"
+        )
+
+
+def slug(name: str) -> str:
+    """A lower-case ASCII identifier for a key: letters, digits and underscores."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    out = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
+    return out
+
+
+def _unique_id(base: str, taken: set[str]) -> str:
+    if not base or not base[0].isalpha():
+        base = f"k_{base}" if base else "key"
+    base = base[:ID_MAX].rstrip("_")
+    candidate, n = base, 2
+    while candidate in taken:
+        suffix = f"_{n}"
+        candidate = base[: ID_MAX - len(suffix)].rstrip("_") + suffix
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def _words(value: str) -> list[str]:
+    return value.split()
+
+
+def needs_pattern(value: str) -> bool:
+    """Whether a glob value needs a pattern to keep quanteda's meaning."""
+    words = _words(value)
+    if any("?" in word for word in words):
+        return True
+    # A `*` in a word followed by another word may need to run on over "'s" within one token.
+    return any("*" in word and set(word) != {"*"} for word in words[:-1])
+
+
+def glob_pattern(value: str) -> str:
+    """A pattern over our padded token string that matches what quanteda's glob value matches."""
+    from agenda.match import escape
+    from agenda.normalize import tokenize_strings
+
+    words = []
+    for word in _words(value):
+        if set(word) <= {"*"}:
+            words.append(PATTERN_ANY_TOKEN)
+            continue
+        parts = re.split(r"([*?])", word)
+        literals = [p for p in parts if p and p not in "*?"]
+        tokens = dict(zip(literals, tokenize_strings(literals))) if literals else {}
+        out = []
+        for i, part in enumerate(parts):
+            if part == "*":
+                out.append(PATTERN_STAR_END if not any(parts[i + 1 :]) else PATTERN_STAR_MID)
+            elif part == "?":
+                out.append(PATTERN_CHAR)
+            elif part:
+                out.append(TOKEN_JOIN.join(escape(t) for t in tokens[part]))
+        words.append("".join(out))
+    return r"\s" + r"\s+".join(words) + r"\s"
+
+
+def translate_value(value: Value, key: str, report: ImportReport) -> str | dict | None:
+    """A term (a string) or a pattern ({'pattern': ...}) for one glob value; None when empty."""
+    text = " ".join(value.text.split()).lower()
+    if not text:
+        report.note(value.line, f"key {key!r}: empty value skipped")
+        return None
+    if "-" in text or "\u2010" in text:
+        report.note(
+            value.line,
+            f"key {key!r}: value {text!r}: our tokenizer splits hyphens, so it also matches the words written "
+            "apart (quanteda keeps a hyphenated word as one token)",
+        )
+    if needs_pattern(text):
+        report.patterns += 1
+        return {"pattern": glob_pattern(text)}
+    report.terms += 1
+    return text
+
+
+def _label(path: list[str], report: ImportReport, line: int) -> str:
+    label = ".".join(path)
+    if len(label) > LABEL_MAX:
+        report.note(line, f"key {label!r}: label shortened to {LABEL_MAX} characters")
+        label = label[: LABEL_MAX - 1] + "\u2026"
+    return label
+
+
+def codebook_id(path: str | Path) -> str:
+    """A valid codebook id from a dictionary's file name."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(path).stem).strip("-._")
+    return stem if stem and stem[0].isalnum() else f"dict-{stem}".rstrip("-")
+
+
+def build_codebook(keys: list[Key], source: str | Path, fmt: str, report: ImportReport) -> dict:
+    """The codebook (as YAML-ready data) for a tree of keys; parents come before their children."""
+    if not keys:
+        raise AgendaError(f"{source}: the dictionary has no keys")
+    items: list[dict] = []
+    taken: set[str] = set()
+    used_codes = {k.code for k in _walk(keys) if k.code is not None}
+    next_code = [1]
+
+    def code_for(key: Key) -> int:
+        if key.code is not None:
+            return key.code
+        while next_code[0] in used_codes:
+            next_code[0] += 1
+        used_codes.add(next_code[0])
+        return next_code[0]
+
+    def visit(key: Key, path: list[str], parent: dict | None) -> None:
+        path = [*path, key.name]
+        label = _label(path, report, key.line)
+        base = slug(key.name)
+        if parent is not None:
+            base = f"{parent['id']}_{base}" if base else parent["id"]
+        item_id = _unique_id(base, taken)
+        if item_id != base:
+            report.note(key.line, f"key {label!r}: id {item_id!r} (its name gives no valid or unique id)")
+        item: dict = {"id": item_id, "code": code_for(key), "label": label}
+        if parent is not None:
+            item["parent"] = parent["id"]
+        terms, seen = [], set()
+        for value in key.values:
+            rule = translate_value(value, label, report)
+            if rule is None:
+                continue
+            marker = rule if isinstance(rule, str) else rule["pattern"]
+            if marker in seen:
+                continue  # quanteda keeps each value of a key once
+            seen.add(marker)
+            terms.append(rule)
+        strings = [t for t in terms if isinstance(t, str)]
+        patterns = [t["pattern"] for t in terms if isinstance(t, dict)]
+        if strings:
+            item["terms"] = strings
+        if patterns:
+            item["patterns"] = patterns
+        if not terms and not key.children:
+            report.note(key.line, f"key {label!r}: has no values; its item has no rules")
+        items.append(item)
+        for child in key.children:
+            visit(child, path, item)
+
+    for key in keys:
+        visit(key, [], None)
+    report.items = len(items)
+    cid = codebook_id(source)
+    return {
+        "codebook": cid,
+        "version": "1.0.0",
+        "title": f"{Path(source).name} (imported from {fmt})",
+        "items": items,
+    }
+
+
+def _walk(keys: list[Key]):
+    for key in keys:
+        yield key
+        yield from _walk(key.children)
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def pattern_glob(pattern: str) -> str | None:
+    """The glob value a pattern written by `glob_pattern` came from; None for any other pattern."""
+    if not (pattern.startswith(r"\s") and pattern.endswith(r"\s")) or len(pattern) < 4:
+        return None
+    body = (
+        pattern[2:-2]
+        .replace(PATTERN_ANY_TOKEN, "\x00")
+        .replace(PATTERN_STAR_MID, "\x01")
+        .replace(PATTERN_STAR_END, "\x01")
+        .replace(PATTERN_CHAR, "\x02")
+    )
+    words = []
+    for word in body.split(r"\s+"):
+        if word == "\x00":
+            words.append("*")
+            continue
+        tokens = [_unescape(t) for t in word.split(TOKEN_JOIN)]
+        words.append("".join(tokens).replace("\x01", "*").replace("\x02", "?"))
+    value = " ".join(words)
+    return value if glob_pattern(value) == pattern else None
+
+
+def rule_glob(rule, item_id: str, notes: list[str]) -> str | None:
+    """A glob value for one of our rules, or None (with a note) when globs cannot say it."""
+    if rule.kind == "term":
+        if rule.case_sensitive:
+            notes.append(f"item {item_id!r}: term {rule.text!r} is case-sensitive; glob values match any case")
+        return rule.text
+    value = pattern_glob(rule.text)
+    if value is None:
+        notes.append(f"item {item_id!r}: pattern {rule.text!r} has no glob equivalent; not exported")
+    return value
+
+
+def read_text(path: str | Path, encoding: str = "utf-8") -> str:
+    """A dictionary file's text, decoded strictly; errors name the file and line."""
+    import codecs
+
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise AgendaError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise AgendaError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise AgendaError(f"unknown encoding {encoding!r}") from None
+    try:
+        return raw.decode("utf-8-sig" if codec == "utf-8" else codec)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise AgendaError(f"{path}:{line}: not valid {encoding} at byte {exc.start}; try --encoding") from None

@@ -1,0 +1,483 @@
+"""Charts of agenda shares with matplotlib (Agg, no screen): bar, grouped, stacked, timeline, heatmap.
+
+Figures are built without pyplot (no global state) at journal sizes: 6.5 inches wide by default,
+8-point type, percent axes, item labels and colours from the codebook (Okabe-Ito, a
+colourblind-safe palette, for items without one), and a caption with the measure, the interval,
+the number of units and documents, and the codebook's id and version.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from agenda.codebook import Codebook, load_codebook
+from agenda.errors import AgendaError
+from agenda.export import write_atomic
+from agenda.shares import NONE, _find_codebook, check_coded, resolve_codebook, scan_coded, shares
+
+KINDS = ("bar", "grouped", "stacked", "timeline", "heatmap")
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
+NONE_COLOR = "#AAAAAA"
+SHARES_COLUMNS = ("item", "label", "units", "share", "ci_low", "ci_high")
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.labelsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 7.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.6,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "svg.fonttype": "none",  # text stays text in SVG
+    "svg.hashsalt": "agenda",  # the same figure gives the same SVG
+    "pdf.fonttype": 42,  # TrueType, as journals ask
+}
+MEASURE_TEXT = {
+    "units": "Share of units that mention the item",
+    "words": "Share of words, in units that mention the item",
+    "primary": "Share of units by primary item",
+}
+
+
+def _read_meta(path: Path) -> dict[str, str]:
+    if path.suffix.lower() in (".parquet", ".pq"):
+        try:
+            return dict(pl.read_parquet_metadata(path))
+        except Exception:
+            return {}
+    try:
+        meta = json.loads(path.with_name(path.name + ".meta.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: str(v) for k, v in meta.items() if not isinstance(v, (list, dict))} if isinstance(meta, dict) else {}
+
+
+def _read_shares(path: Path) -> pl.DataFrame:
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pl.read_parquet(path)
+        return pl.read_csv(path, try_parse_dates=True, infer_schema_length=10000)
+    except Exception as exc:
+        first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+        raise AgendaError(f"{path}: cannot read the shares table: {first}") from None
+
+
+def group_columns(table: pl.DataFrame) -> list[str]:
+    """The group columns of a shares table: those before `measure` (or `item`)."""
+    stop = "measure" if "measure" in table.columns else "item"
+    return table.columns[: table.columns.index(stop)]
+
+
+def _colors(codebook: Codebook | None, items: Sequence[str]) -> dict[str, str]:
+    given = {i.id: i.color for i in codebook.items if i.color} if codebook else {}
+    spare = [c for c in OKABE_ITO if c.lower() not in {v.lower() for v in given.values()}] or list(OKABE_ITO)
+    colors, k = {NONE: NONE_COLOR}, 0
+    for item in items:
+        if item in given:
+            colors[item] = given[item]
+        elif item != NONE:
+            colors[item] = spare[k % len(spare)]
+            k += 1
+    return colors
+
+
+def _group_labels(table: pl.DataFrame, columns: list[str]) -> pl.Expr:
+    parts = []
+    for column in columns:
+        values = table[column]
+        if values.dtype == pl.Date and values.drop_nulls().len():
+            days = values.drop_nulls()
+            fmt = "%Y" if (days.dt.month() == 1).all() and (days.dt.day() == 1).all() else "%Y-%m-%d"
+            fmt = "%Y-%m" if fmt != "%Y" and (days.dt.day() == 1).all() else fmt
+            parts.append(pl.col(column).dt.strftime(fmt))
+        else:
+            parts.append(pl.col(column).cast(pl.String))
+    return pl.concat_str([p.fill_null("(missing)") for p in parts], separator=" / ").alias("_group")
+
+
+def plot_shares(
+    data: pl.DataFrame | pl.LazyFrame | str | Path,
+    out: str | Path | None = None,
+    codebook: Codebook | str | Path | None = None,
+    kind: str = "bar",
+    by: Sequence[str] | str = (),
+    period: str | None = None,
+    date_column: str = "date",
+    measure: str = "units",
+    ci: str | None = None,
+    resamples: int = 1000,
+    seed: int = 0,
+    items: Sequence[str] | None = None,
+    title: str | None = None,
+    width: float | None = None,
+    height: float | None = None,
+    dpi: int = 300,
+) -> Figure:
+    """Draw agenda shares; given a coded table, compute them first with `shares` (by, period, measure, ci).
+
+    kind: bar (one group), grouped (groups side by side), stacked (one bar a group),
+    timeline (shares per period, bands for the interval), heatmap (group x item).
+    Writes the figure to `out` (.png, .svg or .pdf) when given, and returns it.
+
+    >>> fig = agenda.plot_shares("coded.csv", "chart.png", kind="grouped", by="source")
+    """
+    if kind not in KINDS:
+        raise AgendaError(f"unknown chart kind {kind!r} (use {', '.join(KINDS)})")
+    fmt = None
+    if out is not None:
+        fmt = FORMATS.get(Path(out).suffix.lower())
+        if fmt is None:
+            raise AgendaError(
+                f"{out}: unknown figure format {Path(out).suffix or '(no suffix)'!r}; use .png, .svg or .pdf"
+            )
+    for value, name in ((width, "width"), (height, "height")):
+        if value is not None and not 0.5 <= value <= 40:
+            raise AgendaError(f"--{name} is in inches, between 0.5 and 40, not {value}")
+    if not 30 <= dpi <= 2400:
+        raise AgendaError(f"--dpi must lie between 30 and 2400, not {dpi}")
+    table, codebook, note = _shares_for(data, codebook, kind, by, period, date_column, measure, ci, resamples, seed)
+    if items:
+        unknown = [i for i in items if i not in set(table["item"])]
+        if unknown:
+            raise AgendaError(f"no item {unknown[0]!r} in the shares (items: {', '.join(table['item'].unique(True))})")
+        table = table.filter(pl.col("item").is_in(list(items)))
+    if table.height == 0:
+        raise AgendaError("nothing to draw: the shares table has no rows")
+    with _rc():
+        fig = DRAW[kind](table, _colors(codebook, table["item"].unique(maintain_order=True).to_list()), width, height)
+        fig.supxlabel(_caption(table, codebook, note, kind, fig.get_figwidth()), x=0.01, ha="left", fontsize=6.5)
+        if title:
+            fig.suptitle(title, fontsize=10, x=0.01, ha="left")
+        if out is not None:
+            metadata = {"Software": "agenda"} if fmt == "png" else {"Creator": "agenda", "Date": None}
+            if fmt == "pdf":
+                metadata = {"Creator": "agenda", "CreationDate": None}
+            write_atomic(out, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata))
+    return fig
+
+
+def _rc():
+    import matplotlib
+
+    return matplotlib.rc_context(RC)
+
+
+def _shares_for(data, codebook, kind, by, period, date_column, measure, ci, resamples, seed):
+    """The shares table to draw, the codebook (or None) and what the caption says of the interval."""
+    by = [by] if isinstance(by, str) else list(by)
+    meta: dict[str, str] = {}
+    source = "table"
+    if isinstance(data, (str, Path)):
+        path, source = Path(data), str(data)
+        if not path.is_file():
+            raise AgendaError(f"{path}: no such file")
+        meta = _read_meta(path)
+        frame, provenance = scan_coded(path)
+        columns = frame.collect_schema().names()
+        data = _read_shares(path) if set(SHARES_COLUMNS) <= set(columns) else frame
+        meta = {**meta, **provenance}
+    else:
+        columns = data.collect_schema().names() if isinstance(data, pl.LazyFrame) else data.columns
+    if isinstance(codebook, (str, Path)):
+        codebook = load_codebook(codebook)
+    if set(SHARES_COLUMNS) <= set(columns):
+        table = data.collect() if isinstance(data, pl.LazyFrame) else data
+        if by or period:
+            raise AgendaError(f"{source}: is a shares table already; --by and --period apply to a coded table")
+        if codebook is None and meta:
+            codebook = _find_codebook(meta, source)
+        if codebook is None and "codebook" in meta:
+            codebook = _CaptionOnly(meta["codebook"], meta.get("codebook_version", ""))
+        ci = ci or meta.get("ci")
+        note = dict(meta, ci=ci or ("unknown" if table["ci_low"].is_not_null().any() else "none"))
+        return table, codebook, note
+    if "n_items" not in columns:
+        raise AgendaError(f"{source}: not a shares table nor a coded table (no column 'share' or 'n_items')")
+    if kind == "timeline" and not period:
+        period = "month"
+    if kind in ("grouped", "stacked", "heatmap") and not by and not period:
+        raise AgendaError(f"a {kind} chart compares groups: name a column with --by (or a --period)")
+    ci = ci or "bootstrap"
+    check_coded(columns, source)
+    codebook = resolve_codebook(codebook, columns, meta, source)
+    table = shares(data, codebook, by, period, date_column, measure, ci, resamples, seed)
+    note = dict(meta, ci=ci, resamples=str(resamples), seed=str(seed), level="0.95")
+    return table, codebook, note
+
+
+class _CaptionOnly:
+    """The id and version of a codebook that is not at hand, for the caption."""
+
+    items: tuple = ()
+
+    def __init__(self, cid: str, version: str):
+        self.id, self.version = cid, version
+
+
+def _caption(table: pl.DataFrame, codebook, note: dict[str, str], kind: str, width: float) -> str:
+    measure = table["measure"][0] if "measure" in table.columns else note.get("measure", "units")
+    parts = [MEASURE_TEXT.get(measure, f"Share ({measure})") + "."]
+    ci = note.get("ci", "none")
+    level = float(note.get("level", 0.95))
+    drawn = {"bar": "Error bars", "grouped": "Error bars", "timeline": "Bands"}.get(kind)
+    if drawn and ci == "bootstrap":
+        extra = f", {int(note['resamples']):,} resamples" if note.get("resamples") else ""
+        parts.append(f"{drawn}: {level:.0%} bootstrap interval, resampling documents{extra}.")
+    elif drawn and ci == "wilson":
+        parts.append(f"{drawn}: {level:.0%} Wilson interval over units.")
+    elif drawn and ci == "unknown":
+        parts.append(f"{drawn}: the interval of the shares table.")
+    if drawn and ci == "bootstrap" and "docs" in table.columns and (table["docs"] == 1).any():
+        parts.append("Groups of one document have no bootstrap interval.")
+    groups = [g for g in group_columns(table) if table[g].dtype not in (pl.Date, pl.Datetime)]
+    first = table.filter(pl.col("item") == table["item"][0])
+    units = int(first["units"].sum())
+    n = f"N\u00a0=\u00a0{units:,}\u00a0units"
+    if "docs" in table.columns:
+        n += f" in {int(first['docs'].sum()):,} documents"
+    if groups:
+        n += f" ({table.select(groups).n_unique()} groups)"
+    parts.append(n + ".")
+    if codebook is not None:
+        parts.append(f"Codebook {codebook.id} {codebook.version}".strip() + ".")
+    return textwrap.fill(" ".join(parts), width=max(40, int(width * 19)))
+
+
+def _err(table: pl.DataFrame) -> np.ndarray:
+    share = table["share"].fill_null(np.nan).to_numpy()
+    low = table["ci_low"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    high = table["ci_high"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    err = np.vstack([share - low, high - share])
+    return np.nan_to_num(np.clip(err, 0, None), nan=0.0)
+
+
+def _percent_axis(axis, top: float | None = None) -> None:
+    axis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+
+
+def _figure(width: float | None, height: float) -> Figure:
+    fig = Figure(figsize=(width or 6.5, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _legend_columns(fig: Figure, n: int) -> int:
+    return max(1, min(n, 3, int(fig.get_figwidth() / 2.1)))
+
+
+def _one_group(table: pl.DataFrame) -> pl.DataFrame:
+    groups = group_columns(table)
+    if groups and table.select(groups).n_unique() > 1:
+        raise AgendaError(
+            f"a bar chart draws one group; shares are by {', '.join(groups)}: use --kind grouped, stacked or heatmap"
+        )
+    return table
+
+
+def draw_bar(table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None) -> Figure:
+    """Horizontal bars, largest share on top, with the interval as error bars."""
+    table = _one_group(table).filter(pl.col("share").is_not_null()).sort("share", descending=False, maintain_order=True)
+    fig = _figure(width, height or 1.2 + 0.3 * table.height)
+    ax = fig.add_subplot()
+    y = np.arange(table.height)
+    share = table["share"].to_numpy()
+    ax.barh(
+        y,
+        share,
+        height=0.65,
+        color=[colors[i] for i in table["item"]],
+        xerr=_err(table),
+        error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333333"},
+    )
+    ax.set_yticks(y, table["label"].to_list())
+    top = max(float(np.nanmax(table["ci_high"].fill_null(0).to_numpy(), initial=0)), float(share.max(initial=0)))
+    ax.set_xlim(0, min(1.0, top * 1.18 + 0.02) if top > 0 else 1.0)
+    for yi, s, hi in zip(y, share, table["ci_high"].fill_null(np.nan).to_numpy()):
+        ax.text(max(s, hi if hi == hi else s) + ax.get_xlim()[1] * 0.01, yi, f"{s:.0%}", va="center", fontsize=7)
+    _percent_axis(ax.xaxis)
+    ax.set_xlabel("Share")
+    ax.tick_params(axis="y", length=0)
+    return fig
+
+
+def _items_by_share(table: pl.DataFrame) -> list[str]:
+    mean = table.group_by("item", maintain_order=True).agg(pl.col("share").mean().fill_null(0))
+    return mean.sort("share", descending=True, maintain_order=True)["item"].to_list()
+
+
+def draw_grouped(table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None) -> Figure:
+    """Items down the side, one bar a group within each item, groups in the Okabe-Ito colours."""
+    groups = group_columns(table)
+    table = table.with_columns(_group_labels(table, groups))
+    names = table["_group"].unique(maintain_order=True).to_list()
+    order = _items_by_share(table)[::-1]
+    n_g = len(names)
+    fig = _figure(width, height or 1.4 + len(order) * (0.16 * n_g + 0.14))
+    ax = fig.add_subplot()
+    step = 0.8 / n_g
+    labels = dict(zip(table["item"], table["label"]))
+    for k, name in enumerate(names):
+        part = table.filter(pl.col("_group") == name)
+        part = pl.DataFrame({"item": order}).join(part, on="item", how="left", maintain_order="left")
+        y = np.arange(len(order)) + 0.4 - step * (k + 0.5)
+        ax.barh(
+            y,
+            part["share"].fill_null(0).to_numpy(),
+            height=step * 0.92,
+            color=OKABE_ITO[k % len(OKABE_ITO)],
+            label=name,
+            xerr=_err(part),
+            error_kw={"elinewidth": 0.7, "capsize": 1.5, "ecolor": "#333333"},
+        )
+    ax.set_yticks(np.arange(len(order)), [labels[i] for i in order])
+    ax.set_xlim(0, None)
+    _percent_axis(ax.xaxis)
+    ax.set_xlabel("Share")
+    ax.tick_params(axis="y", length=0)
+    handles, legend_labels = ax.get_legend_handles_labels()
+    ax.legend(handles, legend_labels, frameon=False, loc="lower right", title=" / ".join(groups))
+    return fig
+
+
+def draw_stacked(table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None) -> Figure:
+    """One bar a group, top-level items (and `none`) stacked in codebook order."""
+    groups = group_columns(table)
+    if "parent" in table.columns:
+        table = table.filter(pl.col("parent").is_null())
+    table = table.with_columns(_group_labels(table, groups))
+    names = table["_group"].unique(maintain_order=True).to_list()
+    items = table["item"].unique(maintain_order=True).to_list()
+    fig = _figure(width, height or 1.6 + 0.32 * len(names))
+    ax = fig.add_subplot()
+    y = np.arange(len(names))[::-1]
+    left = np.zeros(len(names))
+    labels = dict(zip(table["item"], table["label"]))
+    for item in items:
+        part = pl.DataFrame({"_group": names}).join(
+            table.filter(pl.col("item") == item), on="_group", how="left", maintain_order="left"
+        )
+        value = part["share"].fill_null(0).to_numpy()
+        ax.barh(y, value, left=left, height=0.7, color=colors[item], label=labels[item], edgecolor="white", lw=0.4)
+        left = left + value
+    ax.set_yticks(y, names)
+    ax.set_xlim(0, max(1.0, float(left.max(initial=0))))
+    _percent_axis(ax.xaxis)
+    ax.tick_params(axis="y", length=0)
+    fig.legend(frameon=False, loc="outside upper center", ncol=_legend_columns(fig, len(items)))
+    return fig
+
+
+def draw_timeline(table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None) -> Figure:
+    """Shares per period: one panel an item (shared axes), one line a group, the interval as a band."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import FixedLocator
+
+    groups = group_columns(table)
+    dates = [g for g in groups if table[g].dtype in (pl.Date, pl.Datetime)]
+    if not dates:
+        raise AgendaError("a timeline needs shares by period: use --period (and --date-column) on a coded table")
+    x = dates[0]
+    lines = [g for g in groups if g != x]
+    table = table.with_columns(_group_labels(table, lines) if lines else pl.lit("").alias("_group"))
+    names = table["_group"].unique(maintain_order=True).to_list()
+    items = table["item"].unique(maintain_order=True).to_list()
+    labels = dict(zip(table["item"], table["label"]))
+    n_cols = 1 if len(items) == 1 else 2 if (width or 6.5) < 8 else 3
+    n_rows = -(-len(items) // n_cols)
+    fig = _figure(width, height or 0.9 + 1.7 * n_rows)
+    axes = fig.subplots(n_rows, n_cols, sharex=True, sharey=True, squeeze=False).ravel()
+    for ax, item in zip(axes, items):
+        for k, name in enumerate(names):
+            rows = table.filter((pl.col("item") == item) & (pl.col("_group") == name)).sort(x)
+            when = rows[x].to_numpy()
+            share = rows["share"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+            color = OKABE_ITO[k % len(OKABE_ITO)] if lines else colors[item]
+            ax.plot(when, share, color=color, lw=1.3, marker="o", ms=2.5, label=name or labels[item])
+            low = rows["ci_low"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+            high = rows["ci_high"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+            if np.isfinite(low).any():
+                ax.fill_between(when, low, high, color=color, alpha=0.18, lw=0)
+        ax.set_title(labels[item], loc="left", fontsize=8)
+        _percent_axis(ax.yaxis)
+        ax.grid(axis="y", lw=0.4, color="#DDDDDD")
+    top = table.select(pl.max_horizontal(pl.col("share").max(), pl.col("ci_high").max())).item() or 0.0
+    axes[0].set_ylim(0, min(1.0, top * 1.08) if top > 0 else 1.0)
+    for ax in axes[len(items) :]:
+        ax.set_visible(False)
+    for ax in axes[::n_cols]:
+        ax.set_ylabel("Share")
+    periods = table[x].unique().sort().to_numpy()
+    locator = FixedLocator(mdates.date2num(periods)) if len(periods) <= 8 else mdates.AutoDateLocator(maxticks=6)
+    for ax in axes:
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(mdates.AutoDateLocator(), show_offset=False))
+        ax.tick_params(axis="x", labelbottom=True)
+    if lines:
+        handles, legend_labels = axes[0].get_legend_handles_labels()
+        fig.legend(
+            handles, legend_labels, frameon=False, loc="outside upper center", ncol=_legend_columns(fig, len(names))
+        )
+    return fig
+
+
+def draw_heatmap(table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None) -> Figure:
+    """Items down the side, groups across, each cell shaded and labelled with its share."""
+    groups = group_columns(table)
+    if not groups:
+        raise AgendaError("a heatmap compares groups: name a column with --by (or a --period)")
+    table = table.with_columns(_group_labels(table, groups))
+    names = table["_group"].unique(maintain_order=True).to_list()
+    order = _items_by_share(table)
+    labels = dict(zip(table["item"], table["label"]))
+    grid = (
+        pl.DataFrame({"item": order})
+        .join(table.pivot("_group", index="item", values="share"), on="item", how="left", maintain_order="left")
+        .select(names)
+        .cast(pl.Float64)
+        .fill_null(np.nan)
+        .to_numpy()
+    )
+    fig = _figure(width, height or 1.5 + 0.32 * len(order))
+    ax = fig.add_subplot()
+    import matplotlib
+
+    cmap = matplotlib.colormaps["Blues"].with_extremes(bad="#EEEEEE")
+    top = float(np.nanmax(grid, initial=0)) or 1.0
+    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=top, aspect="auto")
+    for (r, c), value in np.ndenumerate(grid):
+        text = "–" if np.isnan(value) else f"{value:.0%}"
+        shade = "white" if value == value and value > 0.6 * top else "#222222"
+        ax.text(c, r, text, ha="center", va="center", fontsize=7, color=shade)
+    ax.set_xticks(
+        np.arange(len(names)), names, rotation=30 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center"
+    )
+    ax.set_yticks(np.arange(len(order)), [labels[i] for i in order])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    bar = fig.colorbar(image, ax=ax, shrink=0.8, format=PercentFormatter(xmax=1, decimals=0))
+    bar.outline.set_visible(False)
+    return fig
+
+
+DRAW = {
+    "bar": draw_bar,
+    "grouped": draw_grouped,
+    "stacked": draw_stacked,
+    "timeline": draw_timeline,
+    "heatmap": draw_heatmap,
+}

@@ -1,0 +1,478 @@
+"""Agenda shares: how much attention each item gets, by group and period, with an interval.
+
+Measures (one row a group and item; the README states them for a methods paragraph):
+- units: the share of units coded for the item (multi-label, so shares need not sum to 1);
+- words: the same, with every unit weighted by its number of words;
+- primary: the share of units whose primary item it is, with a `none` row for units coded for
+  no item; the rows of top-level items and `none` sum to 1.
+A parent item counts a unit when the unit is coded for the parent or any of its descendants.
+The interval is a percentile bootstrap that resamples documents (clusters of units) within each
+group, or a Wilson score interval that treats units as independent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from statistics import NormalDist
+
+import numpy as np
+import polars as pl
+
+from agenda.codebook import Codebook, Item, load_codebook
+from agenda.errors import AgendaError
+
+MEASURES = ("units", "words", "primary")
+CIS = ("none", "bootstrap", "wilson")
+PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "3mo", "year": "1y"}
+REQUIRED = ("doc_id", "n_words", "n_items", "primary")
+NONE = "none"
+NONE_LABEL = "No item"
+PROVENANCE_KEYS = ("codebook", "codebook_version", "codebook_sha256", "agenda_version")
+REPO = Path(__file__).resolve().parents[1]
+_CELLS = 4_000_000  # bounds the bootstrap's working arrays (floats)
+
+
+def scan_coded(path: str | Path) -> tuple[pl.LazyFrame, dict[str, str]]:
+    """Scan a coded table (CSV or Parquet) lazily; returns it with its provenance."""
+    path = Path(path)
+    if not path.is_file():
+        raise AgendaError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            frame = pl.scan_parquet(path)
+            meta = pl.read_parquet_metadata(path)
+            provenance = {k: meta[k] for k in (*PROVENANCE_KEYS, "items") if k in meta}
+        elif suffix in (".csv", ".tsv"):
+            frame = pl.scan_csv(
+                path,
+                separator="\t" if suffix == ".tsv" else ",",
+                infer_schema_length=10000,
+                try_parse_dates=True,
+                schema_overrides={"doc_id": pl.String, "primary": pl.String},
+            )
+            provenance = _meta_json(path)
+        else:
+            raise AgendaError(f"{path}: unknown table format {suffix or '(no suffix)'!r}; use .csv or .parquet")
+        frame.collect_schema()
+    except AgendaError:
+        raise
+    except Exception as exc:  # polars and pyarrow report bad files in several classes
+        raise _bad_file(path, exc) from None
+    return frame, provenance
+
+
+def _meta_json(path: Path) -> dict[str, str]:
+    meta_path = path.with_name(path.name + ".meta.json")
+    try:
+        meta = json.loads(meta_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(meta, dict):
+        return {}
+    provenance = {k: str(meta[k]) for k in PROVENANCE_KEYS if k in meta}
+    if isinstance(meta.get("items"), list):
+        provenance["items"] = json.dumps(meta["items"], ensure_ascii=False)
+    return provenance
+
+
+def _bad_file(path: Path | str, exc: Exception) -> AgendaError:
+    first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+    return AgendaError(f"{path}: cannot read the coded table: {first}")
+
+
+def item_columns(columns: Sequence[str]) -> list[str]:
+    """The item columns of a wide coded table: those between n_words and n_items."""
+    columns = list(columns)
+    if "n_words" in columns and "n_items" in columns:
+        return columns[columns.index("n_words") + 1 : columns.index("n_items")]
+    return []
+
+
+def check_coded(columns: Sequence[str], source: str) -> None:
+    """Fail unless the columns are those of a wide coded table from `agenda code`."""
+    columns = list(columns)
+    if {"item", "hits", "terms"} <= set(columns) and "n_items" not in columns:
+        raise AgendaError(
+            f"{source}: this is a long coded table; shares need the wide one (agenda code without --long)"
+        )
+    for name in REQUIRED:
+        if name not in columns:
+            raise AgendaError(f"{source}: not a coded table from `agenda code` (no column {name!r})")
+
+
+def resolve_codebook(
+    codebook: Codebook | str | Path | None,
+    columns: Sequence[str],
+    provenance: dict[str, str] | None = None,
+    source: str | Path = "<coded table>",
+) -> Codebook:
+    """The codebook for a coded table: the one given, else the file its provenance names, else its columns.
+
+    Without a codebook, agenda looks for `<codebook id>.yaml` beside the table, in ./codebook and
+    in the codebook folder of agenda's repository, and uses it only when its sha256 matches the
+    table's provenance. Failing that, the items are the table's item columns, labelled by id.
+    """
+    if isinstance(codebook, Codebook):
+        found = codebook
+    elif codebook is not None:
+        found = load_codebook(codebook)
+    else:
+        found = _find_codebook(provenance or {}, source) or _codebook_from_columns(columns, provenance or {}, source)
+    missing = [item_id for item_id in found.item_ids if item_id not in columns]
+    if missing:
+        raise AgendaError(
+            f"{source}: no column for item {missing[0]!r} of codebook {found.id}; was it coded with another codebook?"
+        )
+    return found
+
+
+def _find_codebook(provenance: dict[str, str], source: str | Path) -> Codebook | None:
+    import hashlib
+
+    cid, sha = provenance.get("codebook", ""), provenance.get("codebook_sha256", "")
+    if not re.fullmatch(r"[A-Za-z0-9][\w.-]*", cid) or not sha:
+        return None
+    for folder in (Path(source).parent, Path.cwd() / "codebook", REPO / "codebook"):
+        candidate = folder / f"{cid}.yaml"
+        try:
+            if hashlib.sha256(candidate.read_bytes()).hexdigest() == sha:
+                return load_codebook(candidate)
+        except OSError:
+            continue
+    return None
+
+
+def _codebook_from_columns(columns: Sequence[str], provenance: dict[str, str], source: str | Path) -> Codebook:
+    ids = item_columns(columns)
+    if not ids:
+        raise AgendaError(f"{source}: no item columns between n_words and n_items; name the codebook with -c")
+    labels: dict[str, str] = {}
+    try:  # `agenda code` records the items' labels in the table's metadata
+        labels = {str(i["id"]): str(i["label"]) for i in json.loads(provenance.get("items", "[]"))}
+    except (ValueError, TypeError, KeyError):
+        pass
+    return Codebook(
+        id=provenance.get("codebook", "unknown"),
+        version=provenance.get("codebook_version", ""),
+        title=provenance.get("codebook", "unknown"),
+        items=tuple(Item(id=item_id, code=i + 1, label=labels.get(item_id, item_id)) for i, item_id in enumerate(ids)),
+        source=f"{source} (items from its columns)",
+        sha256=provenance.get("codebook_sha256", ""),
+    )
+
+
+def descendants(codebook: Codebook) -> dict[str, list[str]]:
+    """Each item with itself and all its descendants, in codebook order."""
+    children: dict[str, list[str]] = {}
+    for item in codebook.items:
+        if item.parent:
+            children.setdefault(item.parent, []).append(item.id)
+
+    def walk(item_id: str) -> list[str]:
+        return [item_id] + [d for child in children.get(item_id, []) for d in walk(child)]
+
+    return {item.id: walk(item.id) for item in codebook.items}
+
+
+def _period(frame: pl.LazyFrame, schema: pl.Schema, date_column: str, period: str, source: str) -> pl.Expr:
+    if period not in PERIODS:
+        raise AgendaError(f"unknown period {period!r} (use {', '.join(PERIODS)})")
+    if date_column not in schema:
+        raise AgendaError(f"{source}: no date column {date_column!r} (columns: {', '.join(schema.names())})")
+    dtype, column = schema[date_column], pl.col(date_column)
+    if dtype == pl.Date:
+        date = column
+    elif isinstance(dtype, pl.Datetime):
+        date = column.dt.date()
+    elif dtype == pl.String:
+        text = column.str.strip_chars()
+        date = pl.coalesce(text.str.to_date(strict=False), text.str.to_datetime(strict=False).dt.date())
+    else:
+        raise AgendaError(f"{source}: column {date_column!r} holds {dtype}, not dates")
+    return date.dt.truncate(PERIODS[period])
+
+
+def shares(
+    coded: pl.DataFrame | pl.LazyFrame | str | Path,
+    codebook: Codebook | str | Path | None = None,
+    by: Sequence[str] | str = (),
+    period: str | None = None,
+    date_column: str = "date",
+    measure: str = "units",
+    ci: str = "bootstrap",
+    resamples: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> pl.DataFrame:
+    """Agenda shares of a wide coded table, one row a group and item.
+
+    Columns: the `by` columns, `period` (the first day of each period) when `period` is given,
+    measure, item, label, parent, docs, units, units_with_item, (words, words_with_item for the
+    words measure), share, ci_low, ci_high. Periods without units inside the observed range get
+    rows with units 0 and a null share, so a timeline shows the gap.
+
+    >>> agenda.shares("coded.csv", "codebook/us-russia-2021.yaml", by="source", ci="wilson")
+    """
+    if measure not in MEASURES:
+        raise AgendaError(f"unknown measure {measure!r} (use {', '.join(MEASURES)})")
+    if ci not in CIS:
+        raise AgendaError(f"unknown interval {ci!r} (use {', '.join(CIS)})")
+    if ci == "wilson" and measure == "words":
+        raise AgendaError("the Wilson interval counts units; use --ci bootstrap for the words measure")
+    if not 0 < level < 1:
+        raise AgendaError(f"the interval level must lie between 0 and 1, not {level}")
+    if ci == "bootstrap" and resamples < 1:
+        raise AgendaError(f"the bootstrap needs at least 1 resample, not {resamples}")
+    by = [by] if isinstance(by, str) else list(by)
+    provenance: dict[str, str] = {}
+    source = "coded table"
+    if isinstance(coded, (str, Path)):
+        source = str(coded)
+        coded, provenance = scan_coded(coded)
+    frame = coded.lazy()
+    schema = frame.collect_schema()
+    check_coded(schema.names(), source)
+    codebook = resolve_codebook(codebook, schema.names(), provenance, source)
+    for column in by:
+        if column not in schema:
+            raise AgendaError(f"{source}: no column {column!r} to group by (columns: {', '.join(schema.names())})")
+    if len(set(by)) < len(by):
+        raise AgendaError("a --by column is given twice")
+    groups = list(by)
+    extra: list[pl.Expr] = []
+    if period:
+        if "period" in by:
+            raise AgendaError("--by period clashes with the period column; rename that column")
+        extra.append(_period(frame, schema, date_column, period, source).alias("period"))
+        extra.append(pl.col(date_column).cast(pl.String).alias("_dated"))
+        groups.append("period")
+    units = _unit_indicators(frame, codebook, measure, groups, extra, source)
+    rows = [*descendants(codebook)] + ([NONE] if measure == "primary" else [])
+    if period:
+        _check_dates(units, date_column, source)
+        units = units.drop("_dated")
+    table = _aggregate(units, groups, rows, measure)
+    if period:
+        table = _fill_periods(table, by, rows, PERIODS[period])
+    if ci == "bootstrap":
+        table = _with_bootstrap(table, units, groups, rows, measure, resamples, seed, level)
+    else:
+        table = _with_interval(table, ci, level)
+    return _finish(table, codebook, groups, rows, measure)
+
+
+def _unit_indicators(
+    frame: pl.LazyFrame, codebook: Codebook, measure: str, groups: list[str], extra: list[pl.Expr], source: str
+) -> pl.DataFrame:
+    """One row a unit: groups, doc_id, n_words and a 0/1 column per output row."""
+    indicators = []
+    for item_id, members in descendants(codebook).items():
+        if measure == "primary":
+            flag = pl.col("primary").is_in(members)
+        else:
+            flag = pl.any_horizontal(pl.col(m) > 0 for m in members)
+        indicators.append(flag.fill_null(False).cast(pl.UInt8).alias(f"_i_{item_id}"))
+    if measure == "primary":
+        indicators.append(pl.col("primary").is_null().cast(pl.UInt8).alias(f"_i_{NONE}"))
+    by = [g for g in groups if g != "period"]
+    try:
+        base = [pl.col("doc_id").cast(pl.String), pl.col("n_words").cast(pl.Int64)]
+        kept = [pl.col(c) for c in by if c not in ("doc_id", "n_words")]
+        return frame.select(*kept, *extra, *base, *indicators).collect()
+    except Exception as exc:  # a malformed CSV shows itself only when it is read
+        raise _bad_file(source, exc) from None
+
+
+def _check_dates(units: pl.DataFrame, date_column: str, source: str) -> None:
+    bad = units.filter(pl.col("period").is_null())
+    if bad.height:
+        unparsed = bad.filter(pl.col("_dated").is_not_null())
+        if unparsed.height == 0:
+            doc = bad["doc_id"][0]
+            raise AgendaError(f"{source}: column {date_column!r} is empty for {bad.height} units (document {doc!r})")
+        doc, value = unparsed["doc_id"][0], unparsed["_dated"][0]
+        raise AgendaError(f"{source}: column {date_column!r}: date {value!r} does not parse (document {doc!r})")
+
+
+def _aggregate(units: pl.DataFrame, groups: list[str], rows: list[str], measure: str) -> pl.DataFrame:
+    """Totals per group and row: docs, units, units_with_item, words, words_with_item, share."""
+    keys = groups or [pl.lit(True).alias("_all")]
+    per_group = units.group_by(keys).agg(
+        pl.col("doc_id").n_unique().alias("docs"),
+        pl.len().cast(pl.Int64).alias("units"),
+        pl.col("n_words").sum().alias("words"),
+        *[pl.col(f"_i_{r}").sum().cast(pl.Int64).alias(f"_c_{r}") for r in rows],
+        *[(pl.col(f"_i_{r}").cast(pl.Int64) * pl.col("n_words")).sum().alias(f"_w_{r}") for r in rows],
+    )
+    names = [k if isinstance(k, str) else "_all" for k in keys]
+    long = pl.concat(
+        [
+            per_group.select(
+                *names,
+                "docs",
+                "units",
+                "words",
+                pl.lit(r).alias("item"),
+                pl.col(f"_c_{r}").alias("units_with_item"),
+                pl.col(f"_w_{r}").alias("words_with_item"),
+            )
+            for r in rows
+        ]
+    )
+    num, den = ("words_with_item", "words") if measure == "words" else ("units_with_item", "units")
+    share = pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
+    return long.with_columns(share.cast(pl.Float64).alias("share"))
+
+
+def _fill_periods(table: pl.DataFrame, by: list[str], rows: list[str], every: str) -> pl.DataFrame:
+    """Every period from the first to the last, for every observed combination of the by columns."""
+    first, last = table["period"].min(), table["period"].max()
+    periods = pl.DataFrame({"period": pl.date_range(first, last, every, eager=True)})
+    combos = table.select(by).unique() if by else pl.DataFrame({"_all": [True]})
+    grid = combos.join(periods, how="cross").join(pl.DataFrame({"item": rows}), how="cross")
+    on = [*by, "period", "item"] if by else ["_all", "period", "item"]
+    if not by:
+        table = table.drop("_all", strict=False).with_columns(pl.lit(True).alias("_all"))
+    filled = grid.join(table, on=on, how="left", nulls_equal=True)
+    zeros = ["docs", "units", "words", "units_with_item", "words_with_item"]
+    return filled.with_columns(pl.col(c).fill_null(0) for c in zeros)
+
+
+def _with_interval(table: pl.DataFrame, ci: str, level: float) -> pl.DataFrame:
+    """No interval, or the Wilson score interval for units_with_item out of units."""
+    if ci == "none":
+        return table.with_columns(pl.lit(None, pl.Float64).alias("ci_low"), pl.lit(None, pl.Float64).alias("ci_high"))
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    n, p = pl.col("units").cast(pl.Float64), pl.col("share")
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)).sqrt()) / (1 + z * z / n)
+    ok = pl.col("units") > 0
+    return table.with_columns(
+        pl.when(ok).then((centre - half).clip(0, 1)).alias("ci_low"),
+        pl.when(ok).then((centre + half).clip(0, 1)).alias("ci_high"),
+    )
+
+
+def _with_bootstrap(
+    table: pl.DataFrame,
+    units: pl.DataFrame,
+    groups: list[str],
+    rows: list[str],
+    measure: str,
+    resamples: int,
+    seed: int,
+    level: float,
+) -> pl.DataFrame:
+    """Percentile bootstrap over documents within each group (units of a document move together)."""
+    keys = groups or ["_all"]
+    if not groups:
+        units = units.with_columns(pl.lit(True).alias("_all"))
+    weight = pl.col("n_words") if measure == "words" else pl.lit(1, pl.Int64)
+    docs = (
+        units.group_by(list(dict.fromkeys([*keys, "doc_id"])))
+        .agg(
+            (pl.col("n_words").sum() if measure == "words" else pl.len().cast(pl.Int64)).alias("_den"),
+            *[(pl.col(f"_i_{r}").cast(pl.Int64) * weight).sum().alias(f"_n_{r}") for r in rows],
+        )
+        .sort(list(dict.fromkeys([*keys, "doc_id"])), nulls_last=True)
+    )
+    key_frame = docs.select(keys)
+    group_index = key_frame.select(pl.struct(keys).rle_id().alias("g"))["g"].to_numpy()
+    n_groups = int(group_index[-1]) + 1 if len(group_index) else 0
+    numerators = docs.select([f"_n_{r}" for r in rows]).to_numpy().astype(np.float64)
+    denominators = docs["_den"].to_numpy().astype(np.float64)
+    rng = np.random.default_rng(seed)
+    alpha = (1 - level) / 2
+    low = np.full((n_groups, len(rows)), np.nan)
+    high = np.full((n_groups, len(rows)), np.nan)
+    sizes = np.bincount(group_index, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    per_batch = max(1, _CELLS // (resamples * len(rows)))
+    for g0 in range(0, n_groups, per_batch):
+        g1 = min(n_groups, g0 + per_batch)
+        d0, d1 = starts[g0], starts[g1 - 1] + sizes[g1 - 1]
+        draws = _resample(
+            group_index[d0:d1] - g0, starts[g0:g1] - d0, sizes[g0:g1], numerators[d0:d1], denominators[d0:d1]
+        )
+        shares_b = np.concatenate(list(draws(resamples, rng)))  # resamples x groups x rows
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # groups whose every resample has no words
+            q = np.nanquantile(shares_b, [alpha, 1 - alpha], axis=0)
+        low[g0:g1], high[g0:g1] = q[0], q[1]
+    single = sizes < 2  # one document: the bootstrap cannot see variation between documents
+    low[single], high[single] = np.nan, np.nan
+    bounds = pl.concat(
+        [
+            key_frame.unique(maintain_order=True).with_columns(
+                pl.lit(r).alias("item"),
+                pl.Series("ci_low", low[:, j], nan_to_null=True),
+                pl.Series("ci_high", high[:, j], nan_to_null=True),
+            )
+            for j, r in enumerate(rows)
+        ]
+    )
+    if not groups:
+        table = table.with_columns(pl.lit(True).alias("_all"))
+    return table.join(bounds, on=[*keys, "item"], how="left", nulls_equal=True)
+
+
+def _resample(group_index, starts, sizes, numerators, denominators):
+    """A generator of bootstrap shares, chunk by chunk, for one batch of groups."""
+    n_docs, n_rows = numerators.shape
+
+    def draws(resamples: int, rng: np.random.Generator):
+        chunk = max(1, _CELLS // (n_docs * (n_rows + 1)))
+        for b0 in range(0, resamples, chunk):
+            c = min(chunk, resamples - b0)
+            # every document slot of a group draws one document of the same group, with replacement
+            pick = starts[group_index] + (rng.random((c, n_docs)) * sizes[group_index]).astype(np.int64)
+            den = np.add.reduceat(denominators[pick], starts, axis=1)
+            num = np.add.reduceat(numerators[pick], starts, axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                yield num / den[:, :, None]
+
+    return draws
+
+
+def _finish(table: pl.DataFrame, codebook: Codebook, groups: list[str], rows: list[str], measure: str) -> pl.DataFrame:
+    labels = {item.id: item.label for item in codebook.items} | {NONE: NONE_LABEL}
+    parents = {item.id: item.parent for item in codebook.items}
+    order = {r: i for i, r in enumerate(rows)}
+    words = ["words", "words_with_item"] if measure == "words" else []
+    return (
+        table.with_columns(
+            pl.lit(measure).alias("measure"),
+            pl.col("item").replace_strict(labels, return_dtype=pl.String).alias("label"),
+            pl.col("item").replace_strict(parents, default=None, return_dtype=pl.String).alias("parent"),
+            pl.col("item").replace_strict(order, return_dtype=pl.UInt32).alias("_order"),
+        )
+        .sort([*groups, "_order"], nulls_last=True)
+        .select(
+            *groups,
+            "measure",
+            "item",
+            "label",
+            "parent",
+            pl.col("docs").cast(pl.Int64),
+            "units",
+            "units_with_item",
+            *words,
+            "share",
+            "ci_low",
+            "ci_high",
+        )
+    )
+
+
+def shares_provenance(provenance: dict[str, str] | Codebook, **options: object) -> dict[str, str]:
+    """Provenance for a shares table: the codebook's (or the coded table's), and the options that made it."""
+    if isinstance(provenance, Codebook):
+        provenance = provenance.provenance()
+    base = {k: v for k, v in provenance.items() if k in PROVENANCE_KEYS}
+    extra = {k: ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v) for k, v in options.items()}
+    return {**base, **{k: v for k, v in extra.items() if v not in ("", "None")}}

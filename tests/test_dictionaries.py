@@ -1,0 +1,195 @@
+"""Importing dictionaries (quanteda, LIWC, Lexicoder, WordStat, Yoshikoder) and exporting codebooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import hits
+
+import agenda
+from agenda import AgendaError
+from agenda.cli import main
+from agenda.dictionaries import export_codebook, import_dictionary
+
+DATA = Path(__file__).resolve().parent / "data" / "dictionaries"
+
+
+def imported(path: Path, tmp_path: Path, **kwargs) -> tuple[agenda.Codebook, list[str]]:
+    out = tmp_path / (path.stem + ".yaml")
+    _, report = import_dictionary(path, out=out, **kwargs)
+    return agenda.load_codebook(out), report.notes
+
+
+def by_id(codebook: agenda.Codebook) -> dict[str, agenda.Item]:
+    return {item.id: item for item in codebook.items}
+
+
+def test_quanteda_nested_keys_globs_and_counts(tmp_path):
+    cb, notes = imported(DATA / "policy.yml", tmp_path)
+    items = by_id(cb)
+    assert cb.item_ids == ["economy", "defence", "defence_military", "defence_nuclear", "freedom", "economy_2"]
+    assert [item.code for item in cb.items] == [1, 2, 3, 4, 5, 6]
+    assert items["defence_military"].parent == "defence" and items["defence_military"].label == "defence.military"
+    assert items["defence"].rules == ()  # a parent without its own values has no rules
+    assert items["economy_2"].label == "Economy"  # keys differing in case stay apart, as in quanteda
+    assert any("economy_2" in n for n in notes)
+    text = (
+        "Taxes and a tax job, jobs, the trade deficit. The army and the nation's defence; nuclear talks. A free people."
+    )
+    # quanteda: tax* x2, job? only "jobs", phrase x1; army, nation's defence; nuclear; free people.
+    assert hits(text, cb) == {
+        "economy": 4,
+        "defence": 0,
+        "defence_military": 2,
+        "defence_nuclear": 1,
+        "freedom": 1,
+        "economy_2": 0,
+    }
+
+
+def test_liwc_codes_nesting_and_quirks_reported(tmp_path):
+    cb, notes = imported(DATA / "policy.dic", tmp_path)
+    items = by_id(cb)
+    assert [(i.id, i.code, i.parent) for i in cb.items] == [
+        ("economy", 1, None),
+        ("defence", 2, None),
+        ("defence_military", 3, "defence"),
+    ]
+    assert any(":9:" in n and "conditional" in n for n in notes)
+    assert any(":10:" in n and "<of>" in n for n in notes)
+    assert any(":12:" in n and "category 99" in n for n in notes)
+    assert "kind" not in {r.text for r in items["economy"].rules}
+    counts = hits("Army soldiers like the budget and the trade deficit.", cb)
+    assert counts == {"economy": 3, "defence": 2, "defence_military": 2}
+
+
+def test_lexicoder(tmp_path):
+    cb, notes = imported(DATA / "policy.lc3", tmp_path)
+    assert cb.item_ids == ["economy", "defence"] and notes == []
+    assert hits("Tax cuts, the trade deficit and national defence.", cb) == {"economy": 2, "defence": 1}
+
+
+def test_wordstat_weights_rules_and_phrases_reported(tmp_path):
+    cb, notes = imported(DATA / "policy.cat", tmp_path)
+    items = by_id(cb)
+    assert [(i.id, i.label, i.parent) for i in cb.items] == [
+        ("economy", "ECONOMY", None),
+        ("economy_fiscal", "ECONOMY.FISCAL", "economy"),
+        ("defence", "DEFENCE", None),
+    ]
+    assert [r.text for r in items["economy"].rules] == ["tax*", "trade deficit", "budget"]
+    assert any(":4:" in n and "weight 2" in n for n in notes)
+    assert any(":9:" in n and "rule" in n for n in notes)
+    assert any(":3:" in n and "'_'" in n for n in notes)
+    assert hits("The trade deficit and deficits; the army.", cb) == {"economy": 1, "economy_fiscal": 2, "defence": 1}
+
+
+def test_yoshikoder(tmp_path):
+    cb, notes = imported(DATA / "policy.ykd", tmp_path)
+    assert [(i.id, i.parent) for i in cb.items] == [
+        ("economy", None),
+        ("defence", None),
+        ("defence_nuclear", "defence"),
+    ]
+    assert any(":7:" in n and "both" in n for n in notes)
+    assert hits("Taxes on the army's nuclear forces.", cb) == {"economy": 1, "defence": 1, "defence_nuclear": 1}
+
+
+def test_import_is_byte_identical(tmp_path):
+    for n in (1, 2):
+        import_dictionary(DATA / "policy.yml", out=tmp_path / f"{n}.yaml")
+    assert (tmp_path / "1.yaml").read_bytes() == (tmp_path / "2.yaml").read_bytes()
+
+
+MALFORMED = [
+    ("bad.yml", "economy:\n  - tax*\n - job\n", "bad.yml:3"),
+    ("bad.yml", "economy:\n  - [tax, job]\n", "bad.yml:2"),
+    ("bad.yml", "- tax\n", "bad.yml:1"),
+    ("bad.dic", "1\teconomy\ntax*\t1\n", "bad.dic:1"),
+    ("bad.dic", "%\n1\teconomy\n%\ntax*\t1\ntariff*\tone\n", "bad.dic:5"),
+    ("bad.dic", "%\n1\teconomy\n1\tdefence\n%\n", "bad.dic:3"),
+    ("bad.lc3", "tax*\n+economy\n", "bad.lc3:1"),
+    ("bad.lc3", "+economy\ntax*\n+\n", "bad.lc3:3"),
+    ("bad.cat", "ECONOMY\n\tTAX* (1)\nARMY (1)\n", "bad.cat:3"),
+    ("bad.cat", "ECONOMY\n\t\t\tFISCAL\n", "bad.cat:2"),
+    ("bad.ykd", '<dictionary name="d">\n<cnode name="e">\n<pnode name="tax*">\n</cnode>\n</dictionary>\n', "bad.ykd:4"),
+    ("bad.ykd", '<dictionary name="d">\n<cnode>\n</cnode>\n</dictionary>\n', "bad.ykd:2"),
+    ("bad.yml", b"economy:\n  - caf\xe9\n", "bad.yml:2"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "where"), MALFORMED)
+def test_malformed_dictionary_names_file_and_line(write, tmp_path, name, content, where):
+    path = write(name, content)
+    with pytest.raises(AgendaError) as info:
+        import_dictionary(path, out=tmp_path / "out.yaml")
+    assert where in str(info.value)
+    assert not (tmp_path / "out.yaml").exists()
+    result = CliRunner().invoke(main, ["import", str(path), "-o", str(tmp_path / "out.yaml")])
+    assert result.exit_code == 2
+    assert result.output.startswith("agenda: error: ") and where in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unknown_suffix_needs_format(write, tmp_path):
+    path = write("dict.txt", "+economy\ntax*\n")
+    with pytest.raises(AgendaError, match="--format"):
+        import_dictionary(path)
+    codebook, _ = import_dictionary(path, format="lexicoder")
+    assert codebook["items"][0]["terms"] == ["tax*"]
+
+
+def test_latin1_dictionary_with_encoding(write, tmp_path):
+    path = write("fr.cat", "\xc9CONOMIE\n\tIMP\xd4T* (1)\n".encode("latin-1"))
+    cb, _ = imported(path, tmp_path, encoding="latin-1")
+    assert cb.item_ids == ["economie"] and cb.items[0].label == "\xc9CONOMIE"
+    assert hits("Les impôts.", cb) == {"economie": 1}
+
+
+def test_cli_import_writes_codebook_and_reports(tmp_path):
+    out = tmp_path / "cb.yaml"
+    result = CliRunner().invoke(main, ["import", str(DATA / "policy.cat"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "weight 2" in result.output
+    assert "weight 2" in out.read_text()  # the notes are kept as comments in the codebook
+    assert agenda.load_codebook(out).item_ids == ["economy", "economy_fiscal", "defence"]
+
+
+def test_export_quanteda_round_trip(tmp_path):
+    cb, _ = imported(DATA / "policy.yml", tmp_path)
+    assert export_codebook(cb, tmp_path / "back.yml") == []
+    data = yaml.safe_load((tmp_path / "back.yml").read_text())
+    assert data["defence"] == {"military": ["army", "nation* defen*"], "nuclear": ["nuclear"]}
+    assert data["economy"] == ["tax*", "trade deficit", "job?"]
+    again, _ = imported(tmp_path / "back.yml", tmp_path)
+    assert [(i.id, i.rules) for i in again.items] == [(i.id, i.rules) for i in cb.items]
+
+
+def test_export_liwc_round_trip(tmp_path):
+    cb, _ = imported(DATA / "policy.dic", tmp_path)
+    result = CliRunner().invoke(main, ["export-codebook", str(tmp_path / "policy.yaml"), "-o", str(tmp_path / "x.dic")])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "x.dic").read_text()
+    assert text.startswith("%\n1\teconomy\n2\tdefence\n\t3\tdefence_military\n%\n")
+    assert "army\t2\t3\n" in text and "like\t1\t2\n" in text
+    again, _ = imported(tmp_path / "x.dic", tmp_path)
+    assert [(i.code, sorted(r.text for r in i.rules)) for i in again.items] == [
+        (i.code, sorted(r.text for r in i.rules)) for i in cb.items
+    ]
+
+
+def test_export_reports_what_globs_cannot_say(write, tmp_path):
+    path = write(
+        "cb.yaml",
+        "codebook: c\nversion: '1'\nitems:\n"
+        "  - {id: a, code: 1, label: A, terms: [{term: US, case_sensitive: true}], patterns: ['\\bSTART\\b'],"
+        " exclude: [financial stability], min_hits: 2}\n",
+    )
+    notes = export_codebook(path, tmp_path / "out.yml")
+    assert len(notes) == 4
+    assert yaml.safe_load((tmp_path / "out.yml").read_text()) == {"a": ["US"]}
+    result = CliRunner().invoke(main, ["export-codebook", str(path), "-o", str(tmp_path / "out.txt")])
+    assert result.exit_code == 2 and "--format" in result.output
