@@ -152,3 +152,11 @@ def test_primary_item_most_hits_and_ties_to_first_listed():
     coded = agenda.code_units(units, cb).collect()
     assert coded["primary"].to_list() == ["b", "a", "b", None]
     assert coded["n_items"].to_list() == [2, 2, 1, 0]
+
+
+def test_exclusions_are_cut_out_before_rules_match():
+    # "stability pact" overlaps the excluded "financial stability": it does not count either,
+    # and a phrase cannot reach across the cut ("x y" around an excluded span).
+    assert one("[stability pact]", "financial stability pact", exclude="[financial stability]") == 0
+    assert one("[stability pact]", "stability pact", exclude="[financial stability]") == 1
+    assert one("[a b]", "a financial stability b", exclude="[financial stability]") == 0
