@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import hits
 
 import agenda
 from agenda import AgendaError
 from agenda.cli import main
 from agenda.dictionaries import export_codebook, import_dictionary
+from conftest import hits
 
 DATA = Path(__file__).resolve().parent / "data" / "dictionaries"
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import hits
 
 import agenda
 from agenda.dictionaries import import_dictionary
+from conftest import hits
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 KEYS = {
