@@ -137,9 +137,7 @@ def _item_columns(coded: pl.DataFrame, gold: pl.DataFrame, codebook: Codebook | 
     def numeric(frame: pl.DataFrame, column: str) -> bool:
         return frame.schema[column] == pl.Boolean or frame.schema[column].is_numeric()
 
-    items = [
-        c for c in coded.columns if c not in NOT_ITEMS and c in gold.columns and numeric(coded, c)
-    ]
+    items = [c for c in coded.columns if c not in NOT_ITEMS and c in gold.columns and numeric(coded, c)]
     if not items:
         raise AgendaError(f"{coded_name} and {gold_name} share no item column; name the items with -c CODEBOOK")
     return items, []

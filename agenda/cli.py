@@ -30,8 +30,8 @@ class AgendaGroup(click.Group):
             sys.exit(130)
 
 
-def show(table: pl.DataFrame) -> None:
-    """Print a table for a reader on a terminal."""
+def show(table: pl.DataFrame, err: bool = False) -> None:
+    """Print a table for a reader on a terminal (on stderr with err=True)."""
     with pl.Config(
         tbl_rows=-1,
         tbl_cols=-1,
@@ -41,7 +41,26 @@ def show(table: pl.DataFrame) -> None:
         tbl_width_chars=160,
         tbl_formatting="ASCII_MARKDOWN",
     ):
-        click.echo(str(table))
+        click.echo(str(table), err=err)
+
+
+class Progress:
+    """A one-line progress report on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, quiet: bool = False):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.started = time.perf_counter()
+
+    def __call__(self, done: int, total: int, done_bytes: int) -> None:
+        seconds = time.perf_counter() - self.started
+        if not self.enabled or seconds < 1.0:  # short runs need no progress report
+            return
+        eta = seconds * (total - done) / max(done, 1)
+        line = (
+            f"\ragenda: {done:,}/{total:,} units, {done_bytes / 1e6:,.1f} MB, "
+            f"{done_bytes / 1e6 / seconds:,.1f} MB/s, {done / seconds:,.0f} units/s, ETA {eta:,.0f}s"
+        )
+        click.echo(line + ("\n" if done == total else ""), err=True, nl=False)
 
 
 def note(message: str, quiet: bool = False) -> None:
@@ -141,6 +160,7 @@ def code_command(corpus, codebook_path, out, long, unit, fmt, keep_text, text_co
         text_column=text_column,
         id_column=id_column,
         encoding=encoding,
+        progress=Progress(quiet),
     )
     written = write_table(table, out, codebook.provenance(), fmt, codebook=codebook)
     report_written(written)
@@ -152,10 +172,7 @@ def code_command(corpus, codebook_path, out, long, unit, fmt, keep_text, text_co
         quiet,
     )
     if not long and not quiet:
-        with pl.Config(
-            tbl_rows=-1, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_formatting="ASCII_MARKDOWN"
-        ):
-            click.echo(str(coverage(table, codebook)), err=True)
+        show(coverage(table, codebook), err=True)
 
 
 @main.command("export")
@@ -493,7 +510,8 @@ def rules_command(corpus, codebook_path, unit, text_column, id_column, encoding,
     else:
         show(table)
     never = table.filter("never_fires")
-    listed = f": {', '.join(never['rule'])}" if never.height else ""
+    names = never["rule"].to_list()
+    listed = f": {', '.join(names[:8])}" + (", ... (column never_fires)" if len(names) > 8 else "") if names else ""
     note(f"agenda: {table.height} rules, {never.height} never fire{listed}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -103,18 +104,23 @@ def coverage(coded: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     )
 
 
+BATCH_UNITS = 200_000
+
+
 def code(
     corpus: pl.DataFrame | pl.LazyFrame | str | Path | list[str | Path],
     codebook: Codebook | str | Path,
     unit: str | None = None,
     long: bool = False,
     keep_text: bool = False,
+    progress: Callable[[int, int, int], None] | None = None,
     **read_options: str,
 ) -> pl.DataFrame:
     """Split a corpus into units and code them: the wide table, or the long one with long=True.
 
     corpus is a frame with doc_id and text, or paths read with `read_corpus(**read_options)`;
-    codebook is a Codebook or the path of a YAML codebook.
+    codebook is a Codebook or the path of a YAML codebook. Units are coded in batches;
+    progress(units_done, units_total, bytes_done) is called after each.
 
     >>> coded = agenda.code("examples/corpus", "codebook/us-russia-2021.yaml")
     """
@@ -123,9 +129,15 @@ def code(
     if not isinstance(corpus, (pl.DataFrame, pl.LazyFrame)):
         corpus = read_corpus(corpus, **read_options)
     split = unit or codebook.units["split"]
-    units = segment(corpus, split, codebook.units["min_words"], codebook.units["drop"])
-    table = long_units(units, codebook) if long else code_units(units, codebook, keep_text)
-    result = table.collect()
-    if result.height == 0 and not long:
+    units = segment(corpus, split, codebook.units["min_words"], codebook.units["drop"]).collect()
+    if units.height == 0:
         raise AgendaError("the corpus is empty: no units left after splitting and dropping boilerplate")
-    return result
+    parts, done_bytes = [], 0
+    for start in range(0, units.height, BATCH_UNITS):
+        batch = units.slice(start, BATCH_UNITS)
+        table = long_units(batch, codebook) if long else code_units(batch, codebook, keep_text)
+        parts.append(table.collect())
+        done_bytes += batch["text"].str.len_bytes().sum()
+        if progress:
+            progress(start + batch.height, units.height, done_bytes)
+    return pl.concat(parts)

@@ -70,7 +70,8 @@ def _read_shares(path: Path) -> pl.DataFrame:
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             return pl.read_parquet(path)
-        return pl.read_csv(path, try_parse_dates=True, infer_schema_length=10000)
+        floats = {c: pl.Float64 for c in ("share", "ci_low", "ci_high")}
+        return pl.read_csv(path, try_parse_dates=True, infer_schema_length=10000, schema_overrides=floats)
     except Exception as exc:
         first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
         raise AgendaError(f"{path}: cannot read the shares table: {first}") from None
@@ -153,7 +154,9 @@ def plot_shares(
     if items:
         unknown = [i for i in items if i not in set(table["item"])]
         if unknown:
-            raise AgendaError(f"no item {unknown[0]!r} in the shares (items: {', '.join(table['item'].unique(True))})")
+            raise AgendaError(
+                f"no item {unknown[0]!r} in the shares (items: {', '.join(table['item'].unique(maintain_order=True))})"
+            )
         table = table.filter(pl.col("item").is_in(list(items)))
     if table.height == 0:
         raise AgendaError("nothing to draw: the shares table has no rows")

@@ -49,47 +49,71 @@ def rules(
 
 
 def _item_rows(tokens: pl.DataFrame, compiled: CompiledItem) -> list[tuple]:
+    """Counts for one item's rules and excludes.
+
+    Removing a rule changes a unit only where the rule made a hit (elsewhere leftmost-first
+    matching picks the same alternatives), and can uncode it only where the other rules' hits
+    fall below min_hits; only those units are recounted, with the rules that match there at all.
+    """
     item = compiled.item
-    if not compiled.rules and not compiled.exclude:
-        return []
     need = item.min_hits
     text, raw = compiled.text(), pl.col(column(compiled))
-    exprs: list[pl.Expr] = []
+    n_rules = len(compiled.rules)
+    units = [0] * n_rules
+    hits = [0] * n_rules
+    decisive = [0] * n_rules
     if compiled.rules:
-        fired = text.str.extract_all(compiled.regex).list.eval(rule_index(compiled.rules))
-        coded = text.str.count_matches(compiled.regex) >= need
-        for k, (_, _regex) in enumerate(compiled.rules):
-            per_unit = fired.list.eval((pl.element() == k).cast(pl.UInt32)).list.sum()
-            others = [r for j, r in enumerate(compiled.rules) if j != k]
-            without = text.str.count_matches("|".join(r for _, r in others)) if others else pl.lit(0)
-            exprs += [
-                (per_unit > 0).sum().cast(pl.UInt32).alias(f"u{k}"),
-                per_unit.sum().cast(pl.UInt32).alias(f"h{k}"),
-                (coded & (without < need)).sum().cast(pl.UInt32).alias(f"d{k}"),
-            ]
-    for k, (_, regex) in enumerate(compiled.exclude):
-        matches = raw.str.count_matches(regex)
-        if compiled.rules:
-            others = [x for j, x in enumerate(compiled.exclude) if j != k]
-            kept = replace(compiled, exclude=tuple(others)).text()
-            gained = (kept.str.count_matches(compiled.regex) >= need) & (text.str.count_matches(compiled.regex) < need)
-        else:
-            gained = pl.lit(False)
-        exprs += [
-            (matches > 0).sum().cast(pl.UInt32).alias(f"xu{k}"),
-            matches.sum().cast(pl.UInt32).alias(f"xh{k}"),
-            gained.sum().cast(pl.UInt32).alias(f"xd{k}"),
-        ]
-    counts = tokens.select(exprs).row(0, named=True)
-    # Report rules in the order the codebook lists them (compiled rules are sorted longest first).
-    position = {rule: k for k, (rule, _) in enumerate(compiled.rules)}
+        fired = tokens.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
+            text.alias("_text"),
+            text.str.extract_all(compiled.regex).list.eval(rule_index(compiled.rules)).alias("_rule"),
+        ).with_columns(pl.col("_rule").list.len().alias("_hits"))
+        per_rule = (
+            fired.explode("_rule")
+            .drop_nulls("_rule")
+            .group_by("_row", "_rule")
+            .agg(pl.len().alias("_n"), pl.col("_hits").first())
+        )
+        for rule, n_units, n_hits in (
+            per_rule.group_by("_rule").agg(pl.len(), pl.col("_n").sum()).select("_rule", "len", "_n").iter_rows()
+        ):
+            units[rule], hits[rule] = n_units, n_hits
+        candidates = per_rule.filter((pl.col("_hits") >= need) & (pl.col("_hits") - pl.col("_n") < need))
+        if candidates.height:
+            rows = candidates["_row"].unique().sort()
+            texts = fired.filter(pl.col("_row").is_in(rows.implode())).select(
+                "_row",
+                "_text",
+                *[pl.col("_text").str.contains(r).alias(f"r{k}") for k, (_, r) in enumerate(compiled.rules)],
+            )
+            standalone = {row["_row"]: row for row in texts.iter_rows(named=True)}
+            for row, rule in candidates.select("_row", "_rule").iter_rows():
+                record = standalone[row]
+                others = [r for k, (_, r) in enumerate(compiled.rules) if k != rule and record[f"r{k}"]]
+                left = 0
+                if others:
+                    frame = pl.DataFrame({"t": [record["_text"]]})
+                    left = frame.select(pl.col("t").str.count_matches("|".join(others))).item()
+                decisive[rule] += left < need
     out = [
-        (item.id, rule.kind, rule.display, rule.language, counts[f"u{k}"], counts[f"h{k}"], counts[f"d{k}"])
+        (item.id, rule.kind, rule.display, rule.language, units[k], hits[k], decisive[k])
         for rule in item.rules
-        for k in [position[rule]]
+        for k in [next(j for j, (r, _) in enumerate(compiled.rules) if r == rule)]
     ]
-    out += [
-        (item.id, "exclude", rule.display, rule.language, counts[f"xu{k}"], counts[f"xh{k}"], counts[f"xd{k}"])
-        for k, (rule, _) in enumerate(compiled.exclude)
-    ]
+    for k, (rule, regex) in enumerate(compiled.exclude):
+        matches = raw.str.count_matches(regex)
+        gained = pl.lit(False)
+        if compiled.rules:
+            others = tuple(x for j, x in enumerate(compiled.exclude) if j != k)
+            kept = replace(compiled, exclude=others).text()
+            # Only units the exclude matches in and the item does not code can be gained.
+            gained = pl.when((matches > 0) & (text.str.count_matches(compiled.regex) < need)).then(
+                kept.str.count_matches(compiled.regex) >= need
+            )
+        counts = tokens.select(
+            (matches > 0).sum().cast(pl.UInt32).alias("units"),
+            matches.sum().cast(pl.UInt32).alias("hits"),
+            gained.sum().cast(pl.UInt32).alias("decisive"),
+        ).row(0)
+        out.append((item.id, "exclude", rule.display, rule.language, *counts))
     return out
