@@ -43,7 +43,7 @@ def code_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, keep_text
     meta = [c for c in columns if c not in ("doc_id", "unit", "text")]
     ids = codebook.item_ids
     coded = (
-        add_hits(add_token_columns(units, codebook).collect(), codebook)
+        add_hits(add_token_columns(units, codebook, case_kept=False).collect(), codebook)
         .lazy()
         .with_columns(n_words(pl.col("text")).alias("n_words"), *min_hits_columns(codebook))
         .with_columns(

@@ -43,7 +43,7 @@ class CompiledItem:
     rules: tuple[tuple[Rule, str], ...]  # each rule with its own regex, in matching order
     exclude: tuple[tuple[Rule, str], ...]
     fast_terms: tuple[tuple[Rule, str], ...] = ()  # case-insensitive terms, on the lower-cased string
-    triggers: tuple[tuple[str, str], ...] = ()  # (column, regex) of every other rule and exclusion
+    triggers: tuple[str, ...] = ()  # on the lower-cased string: where other rules or exclusions may match
 
     @property
     def regex(self) -> str | None:
@@ -77,7 +77,7 @@ class CompiledItem:
         """Whether a pattern, case-sensitive rule or exclusion matches in the unit."""
         if not self.triggers:
             return pl.lit(False)
-        return pl.any_horizontal(pl.col(column).str.contains(regex) for column, regex in self.triggers)
+        return pl.any_horizontal(pl.col(TEXT).str.contains(regex) for regex in self.triggers)
 
     def text(self) -> pl.Expr:
         """The exact token string of the item, excluded spans blanked out."""
@@ -166,10 +166,11 @@ def _word_pieces(term: str) -> list[list[str]]:
 def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
     """Compile every item once; an invalid pattern is an AgendaError naming item and pattern."""
     pieces = {
-        (piece, rule.case_sensitive)
+        (piece, cs)
         for item in codebook.items
         for rule in item.rules + item.exclude
         if rule.kind == "term"
+        for cs in {False, rule.case_sensitive}
         for word in _word_pieces(rule.text)
         for piece in word
     }
@@ -178,18 +179,19 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         strings = sorted(p for p, c in pieces if c == cs)
         tokens.update({(s, cs): toks for s, toks in zip(strings, tokenize_strings(strings, cs))})
 
-    def rule_regex(item: Item, rule: Rule, item_cs: bool) -> str:
-        wrap = item_cs and not rule.case_sensitive
+    def rule_regex(item: Item, rule: Rule, case_kept_text: bool, fold: bool = False) -> str:
+        """The rule's regex for the case-kept or the lower-cased string; fold ignores case_sensitive."""
+        cs = rule.case_sensitive and not fold
         if rule.kind == "pattern":
-            regex = pattern_regex(rule.text, rule.case_sensitive, lowered_text=not item_cs)
+            regex = pattern_regex(rule.text, cs, lowered_text=not case_kept_text)
             error = check_regex(regex)
             if error:
                 raise AgendaError(f"{codebook.source}: item {item.id!r}: invalid pattern {rule.text!r}: {error}")
             return regex
-        words = [[tokens[(p, rule.case_sensitive)] for p in word] for word in _word_pieces(rule.text)]
+        words = [[tokens[(p, cs)] for p in word] for word in _word_pieces(rule.text)]
         if not words:
             raise AgendaError(f"{codebook.source}: item {item.id!r}: empty term {rule.text!r}")
-        return term_regex(words, wrap)
+        return term_regex(words, wrap_ci=case_kept_text and not cs)
 
     compiled = []
     for item in codebook.items:
@@ -200,10 +202,12 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         fast_terms = tuple(
             (r, rule_regex(item, r, False)) for r in ordered if r.kind == "term" and not r.case_sensitive
         )
-        triggers = tuple(
-            (TEXT_CS if r.case_sensitive else TEXT, rule_regex(item, r, r.case_sensitive))
-            for r in ordered + list(item.exclude)
-            if r.kind == "pattern" or r.case_sensitive or r in item.exclude
+        # A trigger is a necessary condition, checked on the lower-cased string: a case-sensitive
+        # rule cannot match where its case-folded form does not.
+        others = [r for r in ordered if r.kind == "pattern" or r.case_sensitive] + list(item.exclude)
+        literal = [rule_regex(item, r, False, fold=True) for r in others if r.kind == "term"]
+        triggers = tuple(["|".join(literal)] if literal else []) + tuple(
+            rule_regex(item, r, False, fold=True) for r in others if r.kind == "pattern"
         )
         result = CompiledItem(item, item_cs, rules, exclude, fast_terms, triggers)
         for regex in (result.regex, result.exclude_regex):
@@ -230,14 +234,22 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     for c, name in zip(compiled, trig):
         if c.triggers and units[name].any():
             rows = units[name].arg_true()
-            exact = units[rows].select(c.exact_hits()).to_series()
+            subset = units[rows]
+            if c.case_sensitive and TEXT_CS not in subset.columns:
+                subset = add_tokens(subset.lazy(), "text", TEXT_CS, case_sensitive=True).collect()
+            exact = subset.select(c.exact_hits()).to_series()
             units = units.with_columns(units[c.item.id].scatter(rows, exact))
     return units.drop(trig)
 
 
-def add_token_columns(units: pl.LazyFrame, codebook: Codebook, text: str = "text") -> pl.LazyFrame:
-    """Add the token strings the codebook's items need, computed once per unit."""
+def add_token_columns(
+    units: pl.LazyFrame, codebook: Codebook, text: str = "text", case_kept: bool = True
+) -> pl.LazyFrame:
+    """Add the token strings the codebook's items need, computed once per unit.
+
+    With case_kept=False the case-kept string is left for `add_hits` to make where needed.
+    """
     units = add_tokens(units, text, TEXT)
-    if any(c.case_sensitive for c in compile_codebook(codebook)):
+    if case_kept and any(c.case_sensitive for c in compile_codebook(codebook)):
         units = add_tokens(units, text, TEXT_CS, case_sensitive=True)
     return units

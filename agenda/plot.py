@@ -384,10 +384,19 @@ def draw_stacked(table: pl.DataFrame, colors: dict[str, str], width: float | Non
     return fig
 
 
+def _period_format(periods: pl.Series) -> str:
+    """A tick label format that names each period fully: 2022, Jan 2022 or 2022-01-10."""
+    if (periods.dt.month() == 1).all() and (periods.dt.day() == 1).all():
+        return "%Y"
+    if (periods.dt.day() == 1).all():
+        return "%b %Y"
+    return "%Y-%m-%d"
+
+
 def draw_timeline(table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None) -> Figure:
     """Shares per period: one panel an item (shared axes), one line a group, the interval as a band."""
     import matplotlib.dates as mdates
-    from matplotlib.ticker import FixedLocator
+    from matplotlib.ticker import FixedFormatter, FixedLocator
 
     groups = group_columns(table)
     dates = [g for g in groups if table[g].dtype in (pl.Date, pl.Datetime)]
@@ -423,11 +432,16 @@ def draw_timeline(table: pl.DataFrame, colors: dict[str, str], width: float | No
         ax.set_visible(False)
     for ax in axes[::n_cols]:
         ax.set_ylabel("Share")
-    periods = table[x].unique().sort().to_numpy()
-    locator = FixedLocator(mdates.date2num(periods)) if len(periods) <= 8 else mdates.AutoDateLocator(maxticks=6)
+    periods = table[x].unique().sort()
+    if len(periods) <= 8:
+        locator = FixedLocator(mdates.date2num(periods.to_numpy()))
+        formatter = FixedFormatter(periods.dt.strftime(_period_format(periods)).to_list())
+    else:
+        locator = mdates.AutoDateLocator(maxticks=6)
+        formatter = mdates.ConciseDateFormatter(locator, show_offset=False)
     for ax in axes:
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(mdates.AutoDateLocator(), show_offset=False))
+        ax.xaxis.set_major_formatter(formatter)
         ax.tick_params(axis="x", labelbottom=True)
     if lines:
         handles, legend_labels = axes[0].get_legend_handles_labels()

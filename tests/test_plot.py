@@ -63,6 +63,8 @@ def test_timeline_lines_are_shares_per_month_with_gaps():
     assert list(line.get_xdata()) == list(np.array(["2021-01-01", "2021-02-01", "2021-03-01"], dtype="datetime64[D]"))
     y = line.get_ydata()
     assert y[0] == pytest.approx(0.25) and np.isnan(y[1]) and y[2] == pytest.approx(1.0)
+    fig.canvas.draw()
+    assert [t.get_text() for t in fig.axes[2].get_xticklabels()] == ["Jan 2021", "Feb 2021", "Mar 2021"]
 
 
 def test_heatmap_cells_are_the_shares():
