@@ -138,13 +138,13 @@ def pattern_regex(pattern: str, case_sensitive: bool, lowered_text: bool = True)
         else:
             out.append(ch)
     body = "".join(out)
-    if case_sensitive or (lowered_text and not _CAPITALS.search(_ESCAPES.sub("", pattern))):
+    letters = _ESCAPES.sub("", pattern)
+    if case_sensitive or (lowered_text and letters == letters.lower()):
         return f"(?:{body})"
     return f"(?i:{body})"
 
 
 _ESCAPES = re.compile(r"\\[pP]\{[^}]*\}|\\[pP].|\\.")
-_CAPITALS = re.compile(r"[^\W\d_a-z]")  # a letter that lower-casing would change, roughly
 
 
 def check_regex(regex: str) -> str | None:
