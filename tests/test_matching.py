@@ -160,3 +160,8 @@ def test_exclusions_are_cut_out_before_rules_match():
     assert one("[stability pact]", "financial stability pact", exclude="[financial stability]") == 0
     assert one("[stability pact]", "stability pact", exclude="[financial stability]") == 1
     assert one("[a b]", "a financial stability b", exclude="[financial stability]") == 0
+
+
+def test_patterns_fold_case_in_latin_and_cyrillic():
+    assert one("[]", "ПОСОЛЬСТВО и посольства", patterns=r"['посольств\w*']") == 2
+    assert one("[]", "start and START", patterns=r"['\bSTART\b']") == 2
