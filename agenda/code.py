@@ -10,7 +10,8 @@ import polars as pl
 from agenda.codebook import Codebook, load_codebook
 from agenda.corpus import read_corpus
 from agenda.errors import AgendaError
-from agenda.match import add_hits, add_token_columns, compile_codebook
+from agenda.match import TEXT_CS, add_hits, add_token_columns, compile_codebook
+from agenda.normalize import add_tokens
 from agenda.segment import n_words, segment
 
 
@@ -47,43 +48,48 @@ def code_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, keep_text
         .lazy()
         .with_columns(n_words(pl.col("text")).alias("n_words"), *min_hits_columns(codebook))
         .with_columns(
-            pl.sum_horizontal(pl.col(i) > 0 for i in ids).cast(pl.UInt32).alias("n_items"),
+            pl.sum_horizontal(pl.col(i) > 0 for i in ids).cast(pl.Int32).alias("n_items"),
             primary_column(codebook),
         )
     )
     text = ["text"] if keep_text else []
-    return coded.select("doc_id", "unit", *meta, *text, "n_words", *ids, "n_items", "primary")
+    counts = pl.col("unit", "n_words", *ids).cast(pl.Int32)  # integers in R and Stata alike
+    return coded.select("doc_id", "unit", *meta, *text, "n_words", *ids, "n_items", "primary").with_columns(counts)
 
 
 def long_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook) -> pl.LazyFrame:
-    """The tidy table: one row per unit and coded item, with the matched terms."""
-    units = add_token_columns(units.lazy().with_row_index("_row"), codebook)
+    """The tidy table: one row per unit and coded item, with the matched terms.
+
+    Hits come from the same count as the wide table; the matched text is extracted only in
+    the units coded for the item.
+    """
+    units = add_token_columns(units.lazy().with_row_index("_row"), codebook, case_kept=False).collect()
+    units = add_hits(units, codebook).with_columns(min_hits_columns(codebook))
     parts = []
     for compiled in compile_codebook(codebook):
-        if not compiled.rules:
+        coded = units.filter(pl.col(compiled.item.id) > 0)
+        if coded.height == 0:
             continue
-        matched = compiled.matched()
+        if compiled.case_sensitive:
+            coded = add_tokens(coded.lazy(), "text", TEXT_CS, case_sensitive=True).collect()
+        terms = compiled.matched().list.eval(pl.element().str.replace_all(" +", " ")).list.unique().list.sort()
         parts.append(
-            units.select(
+            coded.select(
                 "_row",
                 "doc_id",
-                "unit",
+                pl.col("unit").cast(pl.Int32),
                 pl.lit(compiled.item.id).alias("item"),
-                matched.list.len().cast(pl.UInt32).alias("hits"),
-                matched.list.eval(pl.element().str.replace_all(" +", " "))
-                .list.unique()
-                .list.sort()
-                .list.join("; ")
-                .alias("terms"),
-            ).filter(pl.col("hits") >= compiled.item.min_hits)
+                pl.col(compiled.item.id).cast(pl.Int32).alias("hits"),
+                terms.list.join("; ").alias("terms"),
+            )
         )
-    order = {item_id: i for i, item_id in enumerate(codebook.item_ids)}
     if not parts:
-        return pl.LazyFrame(
-            schema={"doc_id": pl.String, "unit": pl.UInt32, "item": pl.String, "hits": pl.UInt32, "terms": pl.String}
-        )
+        schema = {"doc_id": pl.String, "unit": pl.Int32, "item": pl.String, "hits": pl.Int32, "terms": pl.String}
+        return pl.LazyFrame(schema=schema)
+    order = {item_id: i for i, item_id in enumerate(codebook.item_ids)}
     return (
         pl.concat(parts)
+        .lazy()
         .with_columns(pl.col("item").replace_strict(order, return_dtype=pl.UInt32).alias("_order"))
         .sort("_row", "_order")
         .drop("_row", "_order")

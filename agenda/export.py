@@ -134,7 +134,7 @@ STRING_COLUMNS = ("doc_id", "text", "primary", "item", "terms")
 def read_coded(path: str | Path) -> tuple[pl.DataFrame, dict[str, str], list[dict] | None]:
     """A coded table written by agenda (CSV with OUT.meta.json, or Parquet): table, provenance, items.
 
-    Counts come back as UInt32 and ids and text as strings, whatever a CSV reader would guess.
+    Counts come back as Int32 and ids and text as strings, whatever a CSV reader would guess.
     """
     path = Path(path)
     kind = FORMATS.get(path.suffix.lower())
@@ -181,7 +181,7 @@ def read_coded(path: str | Path) -> tuple[pl.DataFrame, dict[str, str], list[dic
     casts = []
     for column in table.columns:
         if column in counts and table.schema[column].is_integer():
-            casts.append(pl.col(column).cast(pl.UInt32, strict=False))
+            casts.append(pl.col(column).cast(pl.Int32, strict=False))
     if casts:
         table = table.with_columns(casts)
     return table, provenance, items

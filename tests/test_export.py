@@ -190,7 +190,7 @@ def test_read_coded_types_from_csv(tmp_path):
     table, provenance, items = read_coded(tmp_path / "c.csv")
     assert table.schema["doc_id"] == pl.String and table["doc_id"].to_list() == ["007", "008"]
     assert table.schema["when"] == pl.Date
-    assert {table.schema[c] for c in ("unit", "n_words", "ukraine", "n_items")} == {pl.UInt32}
+    assert {table.schema[c] for c in ("unit", "n_words", "ukraine", "n_items")} == {pl.Int32}
     assert table["primary"].to_list() == ["ukraine", None]
     assert provenance == {} and items is None
 
