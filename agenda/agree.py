@@ -15,6 +15,7 @@ import polars as pl
 
 from agenda.codebook import Codebook, load_codebook
 from agenda.corpus import read_table
+from agenda.display import render
 from agenda.errors import AgendaError
 
 NOT_ITEMS = {"doc_id", "unit", "text", "n_words", "n_items", "primary"}
@@ -335,16 +336,7 @@ def format_agreement(result: Agreement) -> str:
         return pl.format("{} [{}, {}]", value, lo, hi).alias(name)
 
     shown = result.items.select("item", "gold", "coded", "both", *[cell(m) for m in MEASURES])
-    with pl.Config(
-        tbl_rows=-1,
-        tbl_cols=-1,
-        tbl_hide_dataframe_shape=True,
-        tbl_hide_column_data_types=True,
-        tbl_width_chars=200,
-        fmt_str_lengths=40,
-        tbl_formatting="ASCII_MARKDOWN",
-    ):
-        lines = [str(shown)]
+    lines = [render(shown, str_lengths=40, width=200)]
     for row in result.overall.iter_rows(named=True):
         value = "-" if row["value"] is None else f"{row['value']:.3f}"
         ci = f" [{row['lo']:.3f}, {row['hi']:.3f}]" if row["lo"] is not None else ""

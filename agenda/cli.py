@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import polars as pl
 
+from agenda.display import render
 from agenda.errors import AgendaError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -32,16 +33,7 @@ class AgendaGroup(click.Group):
 
 def show(table: pl.DataFrame, err: bool = False) -> None:
     """Print a table for a reader on a terminal (on stderr with err=True)."""
-    with pl.Config(
-        tbl_rows=-1,
-        tbl_cols=-1,
-        tbl_hide_dataframe_shape=True,
-        tbl_hide_column_data_types=True,
-        fmt_str_lengths=60,
-        tbl_width_chars=160,
-        tbl_formatting="ASCII_MARKDOWN",
-    ):
-        click.echo(str(table), err=err)
+    click.echo(render(table), err=err)
 
 
 class Progress:

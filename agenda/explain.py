@@ -10,6 +10,7 @@ import polars as pl
 
 from agenda.code import code_units
 from agenda.codebook import Codebook
+from agenda.display import render
 from agenda.errors import AgendaError
 from agenda.match import compile_codebook
 from agenda.segment import n_words
@@ -30,26 +31,17 @@ class Explanation:
     reason: str
 
     def __str__(self) -> str:
-        with pl.Config(
-            tbl_rows=-1,
-            tbl_cols=-1,
-            tbl_hide_dataframe_shape=True,
-            tbl_hide_column_data_types=True,
-            fmt_str_lengths=80,
-            tbl_width_chars=160,
-            tbl_formatting="ASCII_MARKDOWN",
-        ):
-            parts = [
-                f"{self.doc_id}, unit {self.unit}",
-                "",
-                textwrap.fill(self.marked, width=100, break_long_words=False, break_on_hyphens=False),
-                "",
-                str(self.matches) if self.matches.height else "no rule of any item matches this unit",
-                "",
-                str(self.items),
-                "",
-                f"primary: {self.primary or '(none)'}: {self.reason}",
-            ]
+        parts = [
+            f"{self.doc_id}, unit {self.unit}",
+            "",
+            textwrap.fill(self.marked, width=100, break_long_words=False, break_on_hyphens=False),
+            "",
+            render(self.matches, str_lengths=80) if self.matches.height else "no rule of any item matches this unit",
+            "",
+            render(self.items, str_lengths=80),
+            "",
+            f"primary: {self.primary or '(none)'}: {self.reason}",
+        ]
         return "\n".join(parts)
 
 
