@@ -17,6 +17,7 @@ import polars as pl
 
 from agenda.codebook import Codebook, Item, Rule
 from agenda.errors import AgendaError
+from agenda.literals import required_literals
 from agenda.normalize import add_tokens, escape, tokenize_strings
 
 TEXT = "_agenda_tokens"  # lower-cased token string
@@ -44,6 +45,7 @@ class CompiledItem:
     exclude: tuple[tuple[Rule, str], ...]
     fast_terms: tuple[tuple[Rule, str], ...] = ()  # case-insensitive terms, on the lower-cased string
     triggers: tuple[str, ...] = ()  # on the lower-cased string: where other rules or exclusions may match
+    screen: tuple[str, ...] = ()  # literals one of which every trigger match holds; () when unknown
 
     @property
     def regex(self) -> str | None:
@@ -72,6 +74,16 @@ class CompiledItem:
     def exact_hits(self) -> pl.Expr:
         """Hits of every rule, with exclusions: right everywhere, slower."""
         return self._count(self.column, self.rules, self.exclude)
+
+    def screened(self) -> pl.Expr:
+        """Whether the unit holds a literal of the screen: a cheap pass that precedes the triggers.
+
+        A regex of the literals, which Rust's engine scans with SIMD, is several times faster
+        than `contains_any` here.
+        """
+        if not self.screen:
+            return pl.lit(True)
+        return pl.col(TEXT).str.contains("|".join(map(escape, self.screen)))
 
     def triggered(self) -> pl.Expr:
         """Whether a pattern, case-sensitive rule or exclusion matches in the unit."""
@@ -209,7 +221,9 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         triggers = tuple(["|".join(literal)] if literal else []) + tuple(
             rule_regex(item, r, False, fold=True) for r in others if r.kind == "pattern"
         )
-        result = CompiledItem(item, item_cs, rules, exclude, fast_terms, triggers)
+        literals = [required_literals(t) for t in triggers]
+        screen = () if None in literals else tuple(sorted(set().union(*literals)))
+        result = CompiledItem(item, item_cs, rules, exclude, fast_terms, triggers, screen)
         for regex in (result.regex, result.exclude_regex):
             error = regex and check_regex(regex)
             if error:
@@ -221,25 +235,29 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
 def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     """Add one column of raw hits per item, named by item id, to units with token columns.
 
-    Every unit gets the fast count; the few units where an item's triggers match are counted
-    exactly and written back (polars evaluates both branches of a when/then on every row, so
-    filtering first is what saves the time).
+    Every unit gets the fast count. Units that hold a literal of an item's screen (one
+    literal scan) are tested with its triggers; the few where a trigger matches are
+    counted exactly and written back. Filtering rows, rather than a when/then, is what saves the
+    time: polars evaluates both branches of a when/then on every row.
     """
     compiled = compile_codebook(codebook)
-    trig = [f"_trig_{c.item.id}" for c in compiled]
+    screens = [f"_screen_{c.item.id}" for c in compiled]
     units = units.with_columns(
         *[c.fast_hits().alias(c.item.id) for c in compiled],
-        *[c.triggered().alias(name) for c, name in zip(compiled, trig)],
+        *[c.screened().alias(name) for c, name in zip(compiled, screens) if c.triggers],
     )
-    for c, name in zip(compiled, trig):
-        if c.triggers and units[name].any():
-            rows = units[name].arg_true()
+    for c, name in zip(compiled, screens):
+        if not c.triggers:
+            continue
+        candidates = units[name].arg_true()
+        rows = candidates.gather(units[candidates].select(c.triggered()).to_series().arg_true())
+        if len(rows):
             subset = units[rows]
             if c.case_sensitive and TEXT_CS not in subset.columns:
                 subset = add_tokens(subset.lazy(), "text", TEXT_CS, case_sensitive=True).collect()
             exact = subset.select(c.exact_hits()).to_series()
             units = units.with_columns(units[c.item.id].scatter(rows, exact))
-    return units.drop(trig)
+    return units.drop(screens, strict=False)
 
 
 def add_token_columns(
