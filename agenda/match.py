@@ -118,8 +118,9 @@ def term_regex(words_tokens: list[list[list[str]]], wrap_ci: bool) -> str:
     words = []
     for pieces in words_tokens:
         if all(not tokens for tokens in pieces):
-            words.append(ANY_TOKEN)  # a lone `*` is any one token
-            continue
+            if len(pieces) > 1:
+                words.append(ANY_TOKEN)  # a lone `*` is any one token
+            continue  # a word of separators only (a dash between words) is a gap
         words.append(GLOB.join(GAP.join(escape(t) for t in tokens) for tokens in pieces))
     body = f" {GAP.join(words)} "
     return f"(?i:{body})" if wrap_ci else body
@@ -132,7 +133,7 @@ def pattern_regex(pattern: str, case_sensitive: bool, lowered_text: bool = True)
     only cost speed.
     """
     out, in_class, escaped = [], False, False
-    for ch in pattern:
+    for i, ch in enumerate(pattern):
         if escaped:
             out.append(ch)
             escaped = False
@@ -146,7 +147,8 @@ def pattern_regex(pattern: str, case_sensitive: bool, lowered_text: bool = True)
             in_class = False
             out.append(ch)
         elif ch == " " and not in_class:
-            out.append(r"\s+")
+            quantified = pattern[i + 1 : i + 2] in ("?", "*", "+", "{")
+            out.append(r"(?:\s+)" if quantified else r"\s+")
         else:
             out.append(ch)
     body = "".join(out)
@@ -201,7 +203,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
                 raise AgendaError(f"{codebook.source}: item {item.id!r}: invalid pattern {rule.text!r}: {error}")
             return regex
         words = [[tokens[(p, cs)] for p in word] for word in _word_pieces(rule.text)]
-        if not words:
+        if not any(len(word) > 1 or word[0] for word in words):
             raise AgendaError(f"{codebook.source}: item {item.id!r}: empty term {rule.text!r}")
         return term_regex(words, wrap_ci=case_kept_text and not cs)
 
@@ -210,7 +212,8 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         item_cs = any(r.case_sensitive for r in item.rules + item.exclude)
         ordered = sorted(item.rules, key=lambda r: (r.kind != "term", tuple(-n for n in _term_length(r))))
         rules = tuple((r, rule_regex(item, r, item_cs)) for r in ordered)
-        exclude = tuple((r, rule_regex(item, r, item_cs)) for r in item.exclude)
+        excluded = sorted(item.exclude, key=lambda r: (r.kind != "term", tuple(-n for n in _term_length(r))))
+        exclude = tuple((r, rule_regex(item, r, item_cs)) for r in excluded)
         fast_terms = tuple(
             (r, rule_regex(item, r, False)) for r in ordered if r.kind == "term" and not r.case_sensitive
         )

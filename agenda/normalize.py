@@ -11,6 +11,7 @@ a regex pass for rarer punctuation run only on the units that contain such chara
 """
 
 import string
+import unicodedata
 
 import polars as pl
 
@@ -42,16 +43,57 @@ FOLDS = {
 # Token separators: whitespace and hyphens (not the em dash, which is punctuation).
 HYPHENS = "-\u2010\u2011\u2012\u2013\u2212"
 SEPARATORS = " \t\n\r\x0b\x0c\x85\u1680\u2028\u2029" + HYPHENS
-SEPARATOR_CLASS = r"\s\-\u2010\u2011\u2012\u2013\u2212"
+SEPARATOR_CLASS = r"\s\-\u2010\u2011\u2012\u2013\u2212"  # the same, as a (Python or Rust) regex class
 # Punctuation split off by the fast pass; any other non-word character by a regex pass.
-PUNCTUATION = [c for c in string.punctuation if c != "-"] + ["\u2014", "\u2015", "\u2026", "\u2116", "\u00a7"]
+PUNCTUATION = [c for c in string.punctuation if c != "-"] + list(
+    "\u2014\u2015\u00a7\u20ac\u00a3\u00a5\u00b0\u00a9\u00ae\u2022\u00b7"
+)
+# Folded before NFKC, which would turn them into a space and a combining accent.
+PRE_NFKC = {"\u00b4": "'"}
+# Common characters whose NFKC form is simple: mapped by the fast pass instead of NFKC.
+NFKC_SIMPLE = {"\u2026": "...", "\u00a0": " ", "\u202f": " ", "\u205f": " ", "\u3000": " "}
+NFKC_SIMPLE.update({chr(c): " " for c in range(0x2000, 0x200B)})
+
+
+def _tokens_of(text: str) -> str:
+    return "".join("  " if ch.isspace() else f"  {ch}  " for ch in text)
+
+
 _REPLACEMENTS = {
     **{c: "  " for c in SEPARATORS},
     **{c: f"  {c}  " for c in PUNCTUATION},
     **{k: (f"  {v}  " if v in PUNCTUATION else v) for k, v in FOLDS.items()},
+    **{k: _tokens_of(v) for k, v in NFKC_SIMPLE.items()},
 }
-# Characters that NFKC leaves alone, in any context: rows made only of these skip NFKC.
-_NFKC_STABLE = "\\x00-\\x7f\u0400-\u045f\u2010\u2012-\u2015\u2018-\u201f\u00ab\u00bb"
+
+
+def _nfkc_stable_class() -> str:
+    """A regex class of the characters below U+3000 that NFKC leaves alone in any context.
+
+    Marks (which may compose with what precedes them) and Hangul jamo are left out; the
+    characters of NFKC_SIMPLE are in, since the fast pass maps them as NFKC would.
+    """
+    stable = [
+        c
+        for c in range(0x3000)
+        if unicodedata.is_normalized("NFKC", chr(c))
+        and not unicodedata.category(chr(c)).startswith("M")
+        and not 0x1100 <= c <= 0x11FF
+    ] + sorted(map(ord, NFKC_SIMPLE))
+    ranges, start, prev = [], None, None
+    for c in sorted(set(stable)):
+        if start is None:
+            start = prev = c
+        elif c == prev + 1:
+            prev = c
+        else:
+            ranges.append((start, prev))
+            start = prev = c
+    ranges.append((start, prev))
+    return "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges)
+
+
+_NFKC_STABLE = _nfkc_stable_class()
 _META = set("\\.+*?()|[]{}^$#&-~")
 
 
@@ -72,7 +114,7 @@ def add_tokens(frame: pl.LazyFrame, text: str, out: str, case_sensitive: bool = 
     col = pl.col(out)
     frame = frame.with_columns(
         pl.when(pl.col(text).str.contains(f"[^{_NFKC_STABLE}]"))
-        .then(pl.col(text).str.normalize("NFKC"))
+        .then(pl.col(text).str.replace_many(list(PRE_NFKC), list(PRE_NFKC.values())).str.normalize("NFKC"))
         .otherwise(pl.col(text))
         .alias(out)
     )

@@ -165,3 +165,16 @@ def test_exclusions_are_cut_out_before_rules_match():
 def test_patterns_fold_case_in_latin_and_cyrillic():
     assert one("[]", "ПОСОЛЬСТВО и посольства", patterns=r"['посольств\w*']") == 2
     assert one("[]", "start and START", patterns=r"['\bSTART\b']") == 2
+
+
+def test_space_before_a_quantifier_in_a_pattern_is_optional_whitespace():
+    assert one("[]", "percent and per cent", patterns="['per ?cent']") == 2
+
+
+def test_acute_accent_folds_to_apostrophe():
+    # NFKC would turn ´ into a space and a combining accent; it is folded first.
+    assert one('["don\'t"]', "don\u00b4t and don't") == 2
+
+
+def test_dash_between_words_of_a_term_is_a_gap():
+    assert one("['cyber - crime']", "cyber-crime, cyber war crime") == 1
