@@ -12,7 +12,7 @@ from agenda.corpus import read_corpus
 from agenda.errors import AgendaError
 from agenda.match import TEXT_CS, add_hits, add_token_columns, compile_codebook
 from agenda.normalize import add_tokens
-from agenda.segment import n_words, segment
+from agenda.segment import WORDS, n_words, segment
 
 
 def min_hits_columns(codebook: Codebook) -> list[pl.Expr]:
@@ -41,12 +41,13 @@ def code_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, keep_text
     clash = [c for c in columns if c in codebook.item_ids or c in ("n_words", "n_items", "primary")]
     if clash:
         raise AgendaError(f"corpus column {clash[0]!r} has the name of a coded column; rename it")
-    meta = [c for c in columns if c not in ("doc_id", "unit", "text")]
+    meta = [c for c in columns if c not in ("doc_id", "unit", "text", WORDS)]
+    words = pl.col(WORDS) if WORDS in columns else n_words(pl.col("text"))
     ids = codebook.item_ids
     coded = (
         add_hits(add_token_columns(units, codebook, case_kept=False).collect(), codebook)
         .lazy()
-        .with_columns(n_words(pl.col("text")).alias("n_words"), *min_hits_columns(codebook))
+        .with_columns(words.alias("n_words"), *min_hits_columns(codebook))
         .with_columns(
             pl.sum_horizontal(pl.col(i) > 0 for i in ids).cast(pl.Int32).alias("n_items"),
             primary_column(codebook),
@@ -135,7 +136,7 @@ def code(
     if not isinstance(corpus, (pl.DataFrame, pl.LazyFrame)):
         corpus = read_corpus(corpus, **read_options)
     split = unit or codebook.units["split"]
-    units = segment(corpus, split, codebook.units["min_words"], codebook.units["drop"]).collect()
+    units = segment(corpus, split, codebook.units["min_words"], codebook.units["drop"], word_counts=not long).collect()
     if units.height == 0:
         raise AgendaError("the corpus is empty: no units left after splitting and dropping boilerplate")
     parts, done_bytes = [], 0

@@ -15,6 +15,7 @@ _SEP = "\x1e"
 _PARAGRAPH_BREAK = r"\n[^\S\n]*\n\s*"
 _SENTENCE_END = r"[.!?\u2026]+[\"')\]\u201d\u00bb]*\s+"
 WORD = r"\S*\w\S*"
+WORDS = "_agenda_n_words"
 
 
 def n_words(text: pl.Expr) -> pl.Expr:
@@ -32,8 +33,13 @@ def segment(
     split: str = "paragraph",
     min_words: int = 0,
     drop: list[str] | tuple[str, ...] = (),
+    word_counts: bool = False,
 ) -> pl.LazyFrame:
-    """One row per unit: doc_id, unit, the corpus's metadata, text (boilerplate removed)."""
+    """One row per unit: doc_id, unit, the corpus's metadata, text (boilerplate removed).
+
+    With word_counts=True the units keep their word counts in a column WORDS, counted once
+    for min_words and the coded table alike.
+    """
     if split not in SPLITS:
         raise AgendaError(f"unknown unit {split!r}: use one of {', '.join(SPLITS)}")
     text = pl.col("text").fill_null("").str.replace_all(r"\r\n?", "\n").str.strip_chars()
@@ -53,10 +59,13 @@ def segment(
         .with_columns(pl.col("text").str.strip_chars())
         .select("doc_id", "unit", *[c for c in columns if c not in ("doc_id", "text")], "text")
     )
+    if word_counts or min_words:
+        units = units.with_columns(n_words(pl.col("text")).alias(WORDS))
     keep = pl.col("text") != ""
     if min_words:
-        keep &= n_words(pl.col("text")) >= min_words
+        keep &= pl.col(WORDS) >= min_words
     pattern = drop_regex(drop)
     if pattern:
         keep &= ~pl.col("text").str.contains(pattern)
-    return units.filter(keep)
+    units = units.filter(keep)
+    return units if word_counts else units.drop(WORDS, strict=False)
