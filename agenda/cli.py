@@ -652,7 +652,12 @@ def demo_command(out_dir):
     Example:
       agenda demo -o agenda-demo
     """
-    from agenda.demo import demo
+    from agenda.code import coverage
+    from agenda.codebook import load_codebook
+    from agenda.demo import CODEBOOK, demo
 
     for path, what in demo(out_dir):
         click.echo(f"{path}  ({what})")
+    coded = pl.read_csv(Path(out_dir) / "coded.csv")
+    click.echo(f"\nUnits coded per item ({coded.height} paragraphs of {coded['doc_id'].n_unique()} documents):")
+    show(coverage(coded, load_codebook(CODEBOOK)))

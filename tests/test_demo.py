@@ -92,3 +92,7 @@ def test_cli_demo_on_the_bundled_examples(tmp_path):
         units = [c for c in coded if c["source"] == r["source"]]
         assert int(r["units"]) == len(units)
         assert int(r["units_with_item"]) == sum(int(c[r["item"]]) > 0 for c in units)
+    # The per-item summary: units coded for each item, counted again from the coded table.
+    for item in ("strategic_stability", "ukraine", "cybercrime", "jcpoa", "diplomatic_missions"):
+        n = sum(int(c[item]) > 0 for c in coded)
+        assert any(line.startswith(f"| {item} ") and f"| {n} " in line for line in result.output.splitlines())
