@@ -214,12 +214,14 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         rules = tuple((r, rule_regex(item, r, item_cs)) for r in ordered)
         excluded = sorted(item.exclude, key=lambda r: (r.kind != "term", tuple(-n for n in _term_length(r))))
         exclude = tuple((r, rule_regex(item, r, item_cs)) for r in excluded)
-        fast_terms = tuple(
-            (r, rule_regex(item, r, False)) for r in ordered if r.kind == "term" and not r.case_sensitive
-        )
+        # The fast path takes case-insensitive terms that start with a literal, which the regex
+        # engine finds with SIMD; one term that starts with `*` would make it scan every byte.
+        folded = [(r, rule_regex(item, r, False)) for r in ordered if r.kind == "term" and not r.case_sensitive]
+        fast_terms = tuple((r, regex) for r, regex in folded if not regex.startswith(" " + GLOB[:-1]))
         # A trigger is a necessary condition, checked on the lower-cased string: a case-sensitive
         # rule cannot match where its case-folded form does not.
-        others = [r for r in ordered if r.kind == "pattern" or r.case_sensitive] + list(item.exclude)
+        slow = {r for r, regex in folded} - {r for r, _ in fast_terms}
+        others = [r for r in ordered if r.kind == "pattern" or r.case_sensitive or r in slow] + list(item.exclude)
         literal = [rule_regex(item, r, False, fold=True) for r in others if r.kind == "term"]
         triggers = tuple(["|".join(literal)] if literal else []) + tuple(
             rule_regex(item, r, False, fold=True) for r in others if r.kind == "pattern"
