@@ -3,9 +3,9 @@
 __version__ = "0.1.0"
 
 from agenda.agree import Agreement, agree  # noqa: E402
-from agenda.code import code, code_units, long_units  # noqa: E402
+from agenda.code import code, code_batches, code_to, code_units, long_units  # noqa: E402
 from agenda.codebook import Codebook, Item, Rule, load_codebook, parse_codebook  # noqa: E402
-from agenda.corpus import read_corpus  # noqa: E402
+from agenda.corpus import Corpus, read_corpus  # noqa: E402
 from agenda.demo import demo  # noqa: E402
 from agenda.dictionaries import export_codebook, import_dictionary  # noqa: E402
 from agenda.errors import AgendaError  # noqa: E402
@@ -31,7 +31,10 @@ __all__ = [
     "Item",
     "Rule",
     "code",
+    "code_batches",
+    "code_to",
     "code_units",
+    "Corpus",
     "demo",
     "export_codebook",
     "export_table",

@@ -136,16 +136,14 @@ def code_command(corpus, codebook_path, out, long, unit, fmt, keep_text, text_co
       agenda code examples/corpus -c codebook/us-russia-2021.yaml -o coded.parquet
       agenda code archive.csv --encoding cp1251 --text-column body -c cb.yaml -o coded.csv --long
     """
-    from agenda.code import code, coverage
-    from agenda.codebook import load_codebook
-    from agenda.export import table_format, write_table
+    from agenda.code import code_to
 
-    table_format(out, fmt)  # fail on a bad suffix before the work
     started = time.perf_counter()
-    codebook = load_codebook(codebook_path)
-    table = code(
+    written = code_to(
         list(corpus),
-        codebook,
+        codebook_path,
+        out,
+        fmt,
         unit=unit,
         long=long,
         keep_text=keep_text,
@@ -154,17 +152,17 @@ def code_command(corpus, codebook_path, out, long, unit, fmt, keep_text, text_co
         encoding=encoding,
         progress=Progress(quiet),
     )
-    written = write_table(table, out, codebook.provenance(), fmt, codebook=codebook)
     report_written(written)
     seconds = time.perf_counter() - started
     shape = "item rows" if long else "units"
     target = ", ".join(map(str, written)) or "stdout"
+    codebook = written.codebook
     note(
-        f"agenda: coded {table.height} {shape} with {codebook.id} {codebook.version} in {seconds:.2f}s -> {target}",
+        f"agenda: coded {written.rows} {shape} with {codebook.id} {codebook.version} in {seconds:.2f}s -> {target}",
         quiet,
     )
-    if not long and not quiet:
-        show(coverage(table, codebook), err=True)
+    if written.coverage is not None and not quiet:
+        show(written.coverage, err=True)
 
 
 @main.command("export")

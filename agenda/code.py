@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
 
 from agenda.codebook import Codebook, load_codebook
-from agenda.corpus import read_corpus
+from agenda.corpus import BATCH_BYTES, Corpus
 from agenda.errors import AgendaError
+from agenda.export import Written
 from agenda.match import TEXT_CS, add_hits, add_token_columns, compile_codebook
 from agenda.normalize import add_tokens
 from agenda.segment import WORDS, n_words, segment
@@ -114,8 +115,63 @@ def coverage(coded: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
 BATCH_UNITS = 200_000
 
 
+def code_batches(
+    corpus: pl.DataFrame | pl.LazyFrame | Corpus | str | Path | list[str | Path],
+    codebook: Codebook | str | Path,
+    unit: str | None = None,
+    long: bool = False,
+    keep_text: bool = False,
+    progress: Callable[[int, int, int], None] | None = None,
+    batch_bytes: int = BATCH_BYTES,
+    **read_options: str,
+) -> Iterator[pl.DataFrame]:
+    """Code a corpus batch by batch: yields the coded table (wide, or long with long=True) in parts.
+
+    corpus is a frame with doc_id and text, a `Corpus`, or paths read as
+    `Corpus(paths, batch_bytes=batch_bytes, **read_options)`: batches of whole documents of about
+    batch_bytes of text each, so memory stays bounded however large the corpus. Units are
+    numbered within their document, so the parts concatenate to the same table whatever the
+    batch size. progress(units_done, units_total, bytes_done) is called after each part; while
+    the corpus is being read units_total is an estimate (from the share of the input read), and
+    the last call, once all is read, has units_total == units_done.
+    """
+    if not isinstance(codebook, Codebook):
+        codebook = load_codebook(codebook)
+    reader = None
+    if isinstance(corpus, (pl.DataFrame, pl.LazyFrame)):
+        batches: Iterable[pl.DataFrame] = [corpus.lazy().collect()]
+    else:
+        reader = corpus if isinstance(corpus, Corpus) else Corpus(corpus, batch_bytes=batch_bytes, **read_options)
+        batches = reader
+    split = unit or codebook.units["split"]
+    units_done = bytes_done = reported = 0
+    for docs in batches:
+        units = segment(
+            docs, split, codebook.units["min_words"], codebook.units["drop"], word_counts=not long
+        ).collect()
+        del docs
+        if reader is None:
+            total = units.height
+        for start in range(0, units.height, BATCH_UNITS):
+            batch = units.slice(start, BATCH_UNITS)
+            table = long_units(batch, codebook) if long else code_units(batch, codebook, keep_text)
+            yield table.collect()
+            units_done += batch.height
+            bytes_done += batch["text"].str.len_bytes().sum()
+            if reader is not None:  # an estimate until the last batch has been read
+                read = min(reader.read, reader.size)
+                total = max(units_done + 1, round(units_done * reader.size / read)) if read else units_done + 1
+            if progress:
+                progress(units_done, total, bytes_done)
+                reported = total
+    if units_done == 0:
+        raise AgendaError("the corpus is empty: no units left after splitting and dropping boilerplate")
+    if progress and reported != units_done:
+        progress(units_done, units_done, bytes_done)
+
+
 def code(
-    corpus: pl.DataFrame | pl.LazyFrame | str | Path | list[str | Path],
+    corpus: pl.DataFrame | pl.LazyFrame | Corpus | str | Path | list[str | Path],
     codebook: Codebook | str | Path,
     unit: str | None = None,
     long: bool = False,
@@ -127,24 +183,66 @@ def code(
 
     corpus is a frame with doc_id and text, or paths read with `read_corpus(**read_options)`;
     codebook is a Codebook or the path of a YAML codebook. Units are coded in batches;
-    progress(units_done, units_total, bytes_done) is called after each.
+    progress(units_done, units_total, bytes_done) is called after each (see code_batches).
+    The whole table is returned in memory; `code_to` writes it batch by batch instead.
 
     >>> coded = agenda.code("examples/corpus", "codebook/us-russia-2021.yaml")
     """
+    return pl.concat(list(code_batches(corpus, codebook, unit, long, keep_text, progress, **read_options)))
+
+
+def code_to(
+    corpus: pl.DataFrame | pl.LazyFrame | Corpus | str | Path | list[str | Path],
+    codebook: Codebook | str | Path,
+    out: str | Path,
+    fmt: str | None = None,
+    unit: str | None = None,
+    long: bool = False,
+    keep_text: bool = False,
+    progress: Callable[[int, int, int], None] | None = None,
+    batch_bytes: int = BATCH_BYTES,
+    **read_options: str,
+) -> Written:
+    """Code a corpus and write the coded table to out (.csv, .parquet, .dta, .sav, or - for CSV on stdout).
+
+    The corpus streams through in batches of whole documents (see code_batches) and the table is
+    written as it comes (see agenda.stream.TableSink), so a corpus larger than memory can be
+    coded; the output is renamed into place only when all of it is written. Returns the files
+    written, with `.rows` (rows written), `.codebook`, and `.coverage` (per item: units, share,
+    hits; None for the long table).
+
+    >>> agenda.code_to("archive.csv", "codebook/us-russia-2021.yaml", "coded.parquet").rows
+    """
+    from agenda.export import table_format
+    from agenda.stream import TableSink
+
+    table_format(out, fmt)  # fail on a bad suffix before the work
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
-    if not isinstance(corpus, (pl.DataFrame, pl.LazyFrame)):
-        corpus = read_corpus(corpus, **read_options)
-    split = unit or codebook.units["split"]
-    units = segment(corpus, split, codebook.units["min_words"], codebook.units["drop"], word_counts=not long).collect()
-    if units.height == 0:
-        raise AgendaError("the corpus is empty: no units left after splitting and dropping boilerplate")
-    parts, done_bytes = [], 0
-    for start in range(0, units.height, BATCH_UNITS):
-        batch = units.slice(start, BATCH_UNITS)
-        table = long_units(batch, codebook) if long else code_units(batch, codebook, keep_text)
-        parts.append(table.collect())
-        done_bytes += batch["text"].str.len_bytes().sum()
-        if progress:
-            progress(start + batch.height, units.height, done_bytes)
-    return pl.concat(parts)
+    ids = codebook.item_ids
+    units, hits = dict.fromkeys(ids, 0), dict.fromkeys(ids, 0)
+    with TableSink(out, codebook.provenance(), fmt, codebook=codebook) as sink:
+        for table in code_batches(corpus, codebook, unit, long, keep_text, progress, batch_bytes, **read_options):
+            sink.write(table)
+            if not long:
+                counts = table.select(
+                    *[(pl.col(i) > 0).sum().alias(f"u_{i}") for i in ids], *[pl.col(i).sum() for i in ids]
+                )
+                for i in ids:
+                    units[i] += counts[f"u_{i}"][0]
+                    hits[i] += counts[i][0]
+        written = sink.close()
+    written.rows = sink.rows
+    written.codebook = codebook
+    written.coverage = None
+    if not long:
+        written.coverage = pl.DataFrame(
+            {
+                "item": ids,
+                "label": [item.label for item in codebook.items],
+                "units": [units[i] for i in ids],
+                "share": [round(units[i] / sink.rows, 3) if sink.rows else 0.0 for i in ids],
+                "hits": [hits[i] for i in ids],
+            }
+        )
+    return written

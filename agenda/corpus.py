@@ -1,14 +1,18 @@
 """Corpora: read .txt files, folders of them, and CSV/TSV/Parquet/JSON Lines tables.
 
-Every reader returns one frame with `doc_id`, `text` and the corpus's metadata columns.
-Text is decoded strictly: a file that is not valid in its encoding is an error naming the
-file and the byte offset, never silent replacement characters.
+Every reader returns frames with `doc_id`, `text` and the corpus's metadata columns.
+`Corpus` reads its inputs in batches of whole documents, so that a corpus larger than memory
+streams through; `read_corpus` is all of them in one frame. Text is decoded strictly: a file
+that is not valid in its encoding is an error naming the file and the byte offset, never
+silent replacement characters.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -25,21 +29,49 @@ TABLE_SUFFIXES = {
 }
 TEXT_SUFFIXES = (".txt", ".text", ".md")
 METADATA_FILE = "metadata.csv"
+BATCH_BYTES = 32 * 2**20  # bytes of text in a batch of documents
+SCAN_ROWS = 256  # rows a table scan hands over at a time; batches are made of these
+JSON_BLOCK = 8 * 2**20  # bytes of JSON Lines parsed at a time
+BOM = codecs.BOM_UTF8
+
+
+def _codec(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise AgendaError(f"unknown encoding {encoding!r}") from None
+
+
+def _decode_error(source: str | Path, encoding: str, codec: str, start: int) -> AgendaError:
+    hint = "; try --encoding (cp1251 and koi8-r are common in Russian archives)" if codec.startswith("utf") else ""
+    return AgendaError(f"{source}: not valid {encoding} at byte {start}{hint}")
 
 
 def decode(raw: bytes, encoding: str, source: str | Path) -> str:
     """Strictly decode bytes; a UTF-8 byte-order mark is dropped."""
+    codec = _codec(encoding)
     try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise AgendaError(f"unknown encoding {encoding!r}") from None
-    if codec == "utf-8":
-        codec = "utf-8-sig"
-    try:
-        return raw.decode(codec)
+        return raw.decode("utf-8-sig" if codec == "utf-8" else codec)
     except UnicodeDecodeError as exc:
-        hint = "; try --encoding (cp1251 and koi8-r are common in Russian archives)" if codec.startswith("utf") else ""
-        raise AgendaError(f"{source}: not valid {encoding} at byte {exc.start}{hint}") from None
+        raise _decode_error(source, encoding, codec, exc.start) from None
+
+
+def check_encoding(path: Path, encoding: str, block: int = 2**24) -> None:
+    """Decode a file block by block, raising the error `decode` would give, in bounded memory."""
+    codec = _codec(encoding)
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    offset = 0
+    with path.open("rb") as file:
+        while True:
+            chunk = file.read(block)
+            start = offset - len(decoder.getstate()[0])  # bytes kept from the last block come first
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                raise _decode_error(path, encoding, codec, start + exc.start) from None
+            if not chunk:
+                return
+            offset += len(chunk)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -51,9 +83,22 @@ def _read_bytes(path: Path) -> bytes:
         raise AgendaError(f"{path}: cannot read: {exc.strerror}") from None
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        raise AgendaError(f"{path}: no such file or folder") from None
+    except OSError as exc:
+        raise AgendaError(f"{path}: cannot read: {exc.strerror}") from None
+
+
 def _polars_error(path: Path, kind: str, exc: Exception) -> AgendaError:
     first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
     return AgendaError(f"{path}: malformed {kind}: {first}")
+
+
+def _kind_name(kind: str) -> str:
+    return "JSON Lines" if kind == "jsonl" else kind.upper()
 
 
 def read_text_file(path: Path, encoding: str = "utf-8", doc_id: str | None = None) -> pl.DataFrame:
@@ -62,19 +107,39 @@ def read_text_file(path: Path, encoding: str = "utf-8", doc_id: str | None = Non
     return pl.DataFrame({"doc_id": [doc_id or path.stem], "text": [text]})
 
 
-def read_folder(folder: Path, encoding: str = "utf-8") -> pl.DataFrame:
-    """Every .txt file under folder (recursively); doc_id is the relative path without suffix.
+@dataclass
+class Source:
+    """One corpus input: its columns, its size in bytes, and its documents in chunks.
 
-    A `metadata.csv` in the folder, keyed by a `file` (file name) or `doc_id` column, adds columns.
+    chunks() yields (frame, bytes): frames of whole documents in `schema`, and the bytes of the
+    input they took (an estimate for tables), for progress reports.
     """
+
+    path: Path
+    schema: pl.Schema
+    size: int
+    chunks: Callable[[int], Iterator[tuple[pl.DataFrame, int]]]
+
+
+def text_source(path: Path, encoding: str = "utf-8") -> Source:
+    """A plain-text file: one document, one chunk."""
+    size = _size(path)
+    schema = pl.Schema({"doc_id": pl.String, "text": pl.String})
+    return Source(path, schema, size, lambda batch_bytes: iter([(read_text_file(path, encoding), size)]))
+
+
+def folder_source(folder: Path, encoding: str = "utf-8") -> Source:
+    """Every .txt file under folder (recursively), read in chunks of files.
+
+    doc_id is the relative path without suffix. A `metadata.csv` in the folder, keyed by a
+    `file` (file name) or `doc_id` column, adds columns.
+    """
+    _codec(encoding)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES)
-    rows = {"doc_id": [], "text": [], "_file": []}
-    for path in files:
-        rel = path.relative_to(folder)
-        rows["doc_id"].append(rel.with_suffix("").as_posix())
-        rows["text"].append(decode(_read_bytes(path), encoding, path))
-        rows["_file"].append(rel.as_posix())
-    docs = pl.DataFrame(rows, schema={"doc_id": pl.String, "text": pl.String, "_file": pl.String})
+    rels = [p.relative_to(folder) for p in files]
+    sizes = [_size(p) for p in files]
+    schema = {"doc_id": pl.String, "text": pl.String, "_file": pl.String}
+    meta, on = None, None
     meta_path = folder / METADATA_FILE
     if meta_path.exists():
         meta = read_table(meta_path, encoding, text_column=None, id_column=None)
@@ -82,15 +147,152 @@ def read_folder(folder: Path, encoding: str = "utf-8") -> pl.DataFrame:
         if key is None:
             raise AgendaError(f"{meta_path}: needs a 'file' or 'doc_id' column to match documents")
         meta = meta.with_columns(pl.col(key).cast(pl.String))
-        unknown = set(meta[key].to_list()) - set(rows["_file" if key == "file" else "doc_id"])
+        names = {r.as_posix() for r in rels} if key == "file" else {r.with_suffix("").as_posix() for r in rels}
+        unknown = set(meta[key].to_list()) - names
         if unknown:
             raise AgendaError(f"{meta_path}: no document for {key} {sorted(unknown)[0]!r}")
         on = "_file" if key == "file" else "doc_id"
         meta = meta.rename({key: on}).drop("text", strict=False)
         if key == "file":
             meta = meta.drop("doc_id", strict=False)
-        docs = docs.join(meta, on=on, how="left", maintain_order="left")
-    return docs.drop("_file")
+
+    def frame(paths: list[Path], names: list[Path]) -> pl.DataFrame:
+        rows = {
+            "doc_id": [r.with_suffix("").as_posix() for r in names],
+            "text": [decode(_read_bytes(p), encoding, p) for p in paths],
+            "_file": [r.as_posix() for r in names],
+        }
+        docs = pl.DataFrame(rows, schema=schema)
+        if meta is not None:
+            docs = docs.join(meta, on=on, how="left", maintain_order="left")
+        return docs.drop("_file")
+
+    def chunks(batch_bytes: int) -> Iterator[tuple[pl.DataFrame, int]]:
+        start, taken = 0, 0
+        for i, size in enumerate(sizes):
+            taken += size
+            if taken >= batch_bytes or i == len(files) - 1:
+                yield frame(files[start : i + 1], rels[start : i + 1]), taken
+                start, taken = i + 1, 0
+
+    return Source(folder, frame([], []).schema, sum(sizes), chunks)
+
+
+def _json_blocks(path: Path) -> Iterator[bytes]:
+    """A JSON Lines file in blocks of whole lines (a newline byte always ends a record), BOM dropped."""
+    with path.open("rb") as file:
+        first = True
+        while block := file.read(JSON_BLOCK):
+            block += file.readline()
+            if first and block.startswith(BOM):
+                block = block[len(BOM) :]
+            first = False
+            if block.strip():
+                yield block
+
+
+def _scan(
+    path: Path, kind: str, encoding: str, text_column: str | None
+) -> tuple[pl.Schema, Callable[[], Iterator[pl.DataFrame]]]:
+    """A table's columns, and its rows in chunks.
+
+    UTF-8 CSV and TSV and every Parquet file are scanned lazily by polars; UTF-8 JSON Lines are
+    read in blocks of lines (polars' own scan maps the whole file into memory), their types
+    inferred from every line, in a first pass. Other encodings are decoded in memory first.
+    """
+    codec = _codec(encoding)
+    if kind == "jsonl" and codec == "utf-8":
+        schema = pl.Schema()
+        for block in _json_blocks(path):
+            found = pl.DataFrame(schema=pl.read_ndjson(block, infer_schema_length=None).schema)
+            schema = pl.concat([pl.DataFrame(schema=schema), found], how="diagonal_relaxed").schema
+        return schema, lambda: (pl.read_ndjson(block, schema=schema) for block in _json_blocks(path))
+    if kind == "parquet":
+        lazy = pl.scan_parquet(path)
+    else:
+        streams = codec == "utf-8"
+        source = path if streams else io.BytesIO(decode(_read_bytes(path), encoding, path).encode("utf-8"))
+        if kind == "jsonl":
+            lazy = pl.read_ndjson(source, infer_schema_length=None).lazy()
+        else:
+            options = {
+                "separator": "\t" if kind == "tsv" else ",",
+                "infer_schema_length": 10000,
+                "try_parse_dates": True,
+                "schema_overrides": {text_column: pl.String} if text_column else None,
+            }
+            lazy = pl.scan_csv(source, **options) if streams else pl.read_csv(source, **options).lazy()
+    return lazy.collect_schema(), lambda: iter(lazy.collect_batches(chunk_size=SCAN_ROWS))
+
+
+def _table_error(path: Path, kind: str, encoding: str, exc: Exception) -> AgendaError:
+    """A polars error on a table scanned from disk: an encoding error if the bytes are not valid, else malformed."""
+    if kind != "parquet" and _codec(encoding) == "utf-8":  # other encodings were decoded before parsing
+        check_encoding(path, encoding)  # raises the error naming the byte
+    return _polars_error(path, _kind_name(kind), exc)
+
+
+def table_source(
+    path: Path,
+    encoding: str = "utf-8",
+    text_column: str | None = "text",
+    id_column: str | None = "doc_id",
+    kind: str | None = None,
+) -> Source:
+    """A CSV, TSV, Parquet or JSON Lines table, scanned in chunks of rows; other columns are metadata.
+
+    With text_column=None the table is read as it is (no doc_id or text columns made).
+    """
+    kind = kind or TABLE_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise AgendaError(f"{path}: unknown table format (use .csv, .tsv, .parquet or .jsonl)")
+    size = _size(path)
+    try:
+        schema, frames = _scan(path, kind, encoding, text_column)
+    except AgendaError:
+        raise
+    except Exception as exc:  # polars' parse errors come in several classes
+        raise _table_error(path, kind, encoding, exc) from None
+    columns = schema.names()
+    numbered = False
+    if text_column is not None:
+        if text_column not in columns:
+            raise AgendaError(
+                f"{path}: no text column {text_column!r} (columns: {', '.join(columns)}); name it with --text-column"
+            )
+        if id_column and id_column not in columns and id_column != "doc_id":
+            raise AgendaError(f"{path}: no id column {id_column!r} (columns: {', '.join(columns)})")
+        numbered = id_column not in columns
+        ids = pl.col("_row" if numbered else id_column).cast(pl.String)
+        meta = [c for c in columns if c not in (id_column, text_column, "doc_id", "text", "_row")]
+        select = [ids.alias("doc_id"), pl.col(text_column).cast(pl.String).alias("text"), *meta]
+
+    def documents(frame: pl.DataFrame, before: int) -> pl.DataFrame:
+        """doc_id, text and metadata; rows are numbered from 1 across chunks when there are no ids."""
+        if text_column is None:
+            return frame
+        return (frame.with_row_index("_row", offset=before + 1) if numbered else frame).select(select)
+
+    rows = None
+    if kind == "parquet":
+        try:
+            rows = pl.scan_parquet(path).select(pl.len()).collect().item()
+        except Exception as exc:
+            raise _polars_error(path, "Parquet", exc) from None
+
+    def chunks(batch_bytes: int) -> Iterator[tuple[pl.DataFrame, int]]:
+        before = 0
+        try:
+            for frame in frames():
+                taken = size * frame.height // rows if rows else frame.estimated_size()
+                yield documents(frame, before), taken
+                before += frame.height
+        except AgendaError:
+            raise
+        except Exception as exc:  # a malformed row or an invalid byte found mid-stream
+            raise _table_error(path, kind, encoding, exc) from None
+
+    return Source(path, documents(pl.DataFrame(schema=schema), 0).schema, size, chunks)
 
 
 def read_table(
@@ -101,44 +303,117 @@ def read_table(
     kind: str | None = None,
 ) -> pl.DataFrame:
     """A CSV, TSV, Parquet or JSON Lines table; other columns are kept as metadata."""
-    kind = kind or TABLE_SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise AgendaError(f"{path}: unknown table format (use .csv, .tsv, .parquet or .jsonl)")
-    raw = _read_bytes(path)
-    try:
-        if kind == "parquet":
-            frame = pl.read_parquet(io.BytesIO(raw))
-        else:
-            data = io.BytesIO(decode(raw, encoding, path).encode("utf-8"))
-            if kind == "jsonl":
-                frame = pl.read_ndjson(data, infer_schema_length=None)
-            else:
-                frame = pl.read_csv(
-                    data,
-                    separator="\t" if kind == "tsv" else ",",
-                    infer_schema_length=10000,
-                    try_parse_dates=True,
-                    schema_overrides={text_column: pl.String} if text_column else None,
-                )
-    except AgendaError:
-        raise
-    except Exception as exc:  # polars' parse errors come in several classes
-        raise _polars_error(path, kind.upper() if kind != "jsonl" else "JSON Lines", exc) from None
-    if text_column is None:
-        return frame
-    if text_column not in frame.columns:
-        raise AgendaError(
-            f"{path}: no text column {text_column!r} (columns: {', '.join(frame.columns)}); name it with --text-column"
+    source = table_source(path, encoding, text_column, id_column, kind)
+    frames = [frame for frame, _ in source.chunks(BATCH_BYTES)]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=source.schema)
+
+
+def read_folder(folder: Path, encoding: str = "utf-8") -> pl.DataFrame:
+    """Every .txt file under folder (recursively); doc_id is the relative path without suffix."""
+    source = folder_source(folder, encoding)
+    frames = [frame for frame, _ in source.chunks(BATCH_BYTES)]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=source.schema)
+
+
+def open_source(path: Path, text_column: str = "text", id_column: str = "doc_id", encoding: str = "utf-8") -> Source:
+    """The reader for one corpus input, by what it is: a folder, a table or a text file."""
+    if path.is_dir():
+        return folder_source(path, encoding)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        return table_source(path, encoding, text_column, id_column)
+    if path.exists() or path.suffix.lower() in TEXT_SUFFIXES:
+        return text_source(path, encoding)
+    raise AgendaError(f"{path}: no such file or folder")
+
+
+class Corpus:
+    """A corpus read in batches of whole documents, checked as it is read.
+
+    Iterating yields frames of doc_id, text and the metadata of all inputs (`schema`, their
+    columns concatenated diagonally, as `read_corpus` does), each holding about `batch_bytes`
+    of input and never part of a document. A doc_id seen before (in any batch or input) is an
+    error, and so is a corpus without documents, found when the last batch has been read.
+    `read` is the bytes of input read so far (an estimate for tables), of `size` in all.
+
+    >>> for batch in agenda.Corpus("archive.csv", text_column="body"): ...
+    """
+
+    def __init__(
+        self,
+        paths: list[str | Path] | str | Path,
+        text_column: str = "text",
+        id_column: str = "doc_id",
+        encoding: str = "utf-8",
+        batch_bytes: int = BATCH_BYTES,
+    ):
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        if not paths:
+            raise AgendaError("no corpus given")
+        self.paths = [Path(p) for p in paths]
+        self.batch_bytes = batch_bytes
+        self.sources = [open_source(p, text_column, id_column, encoding) for p in self.paths]
+        empties = [pl.DataFrame(schema=s.schema) for s in self.sources]
+        self.schema = pl.concat(empties, how="diagonal_relaxed").schema
+        self.size = sum(s.size for s in self.sources)
+        self.read = 0
+        self.documents = 0
+
+    def _align(self, frame: pl.DataFrame) -> pl.DataFrame:
+        if frame.schema == self.schema:
+            return frame
+        return frame.select(
+            pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c) for c, t in self.schema.items()
         )
-    if id_column and id_column not in frame.columns and id_column != "doc_id":
-        raise AgendaError(f"{path}: no id column {id_column!r} (columns: {', '.join(frame.columns)})")
-    if id_column in frame.columns:
-        ids = pl.col(id_column).cast(pl.String)
-    else:
-        ids = pl.int_range(1, pl.len() + 1).cast(pl.String)
-    frame = frame.with_columns(ids.alias("_id"), pl.col(text_column).cast(pl.String).alias("_text"))
-    meta = [c for c in frame.columns if c not in (id_column, text_column, "_id", "_text", "doc_id", "text")]
-    return frame.select(pl.col("_id").alias("doc_id"), pl.col("_text").alias("text"), *meta)
+
+    def _batches(self, source: Source) -> Iterator[tuple[pl.DataFrame, int]]:
+        """The source's chunks cut and gathered into batches of about batch_bytes of text.
+
+        A document goes to batch k when the text before it in the input holds k * batch_bytes
+        to (k + 1) * batch_bytes bytes: batches depend only on the documents, not on the chunks.
+        """
+        parts, taken, current, offset = [], 0, None, 0
+        for frame, size in source.chunks(self.batch_bytes):
+            if frame.height == 0:
+                continue
+            lengths = frame["text"].str.len_bytes().fill_null(0).cast(pl.Int64)
+            batch = (lengths.cum_sum() - lengths + offset) // self.batch_bytes
+            offset += lengths.sum()
+            start = 0
+            for run in batch.rle().struct.unnest().iter_rows(named=True):
+                piece = frame.slice(start, run["len"])
+                start += run["len"]
+                if run["value"] != current and parts:
+                    yield pl.concat(parts), taken
+                    parts, taken = [], 0
+                current = run["value"]
+                parts.append(piece)
+                taken += size * piece.height // frame.height
+        if parts:
+            yield pl.concat(parts), taken
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        names = ", ".join(map(str, self.paths))
+        seen = pl.Series("doc_id", [], dtype=pl.String)
+        self.read = self.documents = 0
+        done = 0  # bytes of the inputs read to their end
+        for source in self.sources:
+            read = 0
+            for frame, taken in self._batches(source):
+                frame = self._align(frame)
+                ids = pl.col("doc_id")
+                duplicated = frame.filter(ids.is_duplicated() | ids.is_in(seen.implode()))["doc_id"]
+                if len(duplicated):
+                    raise AgendaError(f"{names}: duplicate doc_id {duplicated[0]!r}")
+                seen.append(frame["doc_id"])
+                read = min(read + taken, source.size)
+                self.read = done + read
+                self.documents += frame.height
+                yield frame
+            done += source.size
+            self.read = done
+        if self.documents == 0:
+            raise AgendaError(f"{names}: the corpus is empty (no documents)")
 
 
 def read_corpus(
@@ -148,24 +423,4 @@ def read_corpus(
     encoding: str = "utf-8",
 ) -> pl.DataFrame:
     """Read one or more corpus inputs into one frame of doc_id, text and metadata."""
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    if not paths:
-        raise AgendaError("no corpus given")
-    frames = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            frames.append(read_folder(path, encoding))
-        elif path.suffix.lower() in TABLE_SUFFIXES:
-            frames.append(read_table(path, encoding, text_column, id_column))
-        elif path.exists() or path.suffix.lower() in TEXT_SUFFIXES:
-            frames.append(read_text_file(path, encoding))
-        else:
-            raise AgendaError(f"{path}: no such file or folder")
-    corpus = pl.concat(frames, how="diagonal_relaxed")
-    if corpus.height == 0:
-        raise AgendaError(f"{', '.join(map(str, paths))}: the corpus is empty (no documents)")
-    duplicated = corpus.filter(pl.col("doc_id").is_duplicated())["doc_id"]
-    if len(duplicated):
-        raise AgendaError(f"{', '.join(map(str, paths))}: duplicate doc_id {duplicated[0]!r}")
-    return corpus
+    return pl.concat(list(Corpus(paths, text_column, id_column, encoding)))
