@@ -20,24 +20,40 @@ MIN_LENGTH = 3  # shorter literals screen out too little to be worth a pass
 
 def required_literals(regex: str) -> set[str] | None:
     """A set of strings one of which occurs in every match of regex, or None when unknown."""
+    sets = literal_sets(regex)
+    return sets[0] if sets else None
+
+
+def literal_sets(regex: str) -> list[set[str]]:
+    """Every set of strings of which a match must hold one (all of them hold), best first."""
     try:
         parsed = sre_parse.parse(regex)
     except Exception:  # a syntax Python's parser does not know (e.g. \p{..}): no screening
-        return None
+        return []
     fold = bool(parsed.state.flags & sre.SRE_FLAG_IGNORECASE)
-    found = _sequence(list(parsed), fold)
-    if found is None or min(map(len, found)) < MIN_LENGTH:
-        return None
-    return found
+    items = list(parsed)
+    while len(items) == 1 and items[0][0] is sre.SUBPATTERN:  # look inside (?i:...) and (?:...)
+        _group, add_flags, del_flags, body = items[0][1]
+        fold = (fold or bool(add_flags & sre.SRE_FLAG_IGNORECASE)) and not del_flags & sre.SRE_FLAG_IGNORECASE
+        items = list(body)
+    found = _candidates(items, fold)
+    usable = [c for c in found if min(map(len, c)) >= MIN_LENGTH]
+    return sorted(usable, key=_rank)
 
 
-def _best(candidates: list[set[str]]) -> set[str] | None:
-    """The candidate set whose shortest string is longest: it screens out the most."""
-    usable = [c for c in candidates if c]
-    return max(usable, key=lambda c: (min(map(len, c)), -len(c)), default=None)
+def _rank(candidate: set[str]) -> tuple[int, int]:
+    """Better first: the longer its shortest string and the fewer its strings, the more it screens out."""
+    return (-min(map(len, candidate)), len(candidate))
 
 
 def _sequence(items: list, fold: bool) -> set[str] | None:
+    """The best set of the sequence's required literals, or None."""
+    found = [c for c in _candidates(items, fold) if c]
+    return min(found, key=_rank, default=None)
+
+
+def _candidates(items: list, fold: bool) -> list[set[str]]:
+    """The sets of literals that every match of the sequence holds one of, each set required."""
     candidates: list[set[str]] = []
     run = ""
     for op, arg in items:
@@ -64,4 +80,4 @@ def _sequence(items: list, fold: bool) -> set[str] | None:
             candidates.append(found)
     if run:
         candidates.append({run})
-    return _best(candidates)
+    return candidates
