@@ -178,3 +178,14 @@ def test_acute_accent_folds_to_apostrophe():
 
 def test_dash_between_words_of_a_term_is_a_gap():
     assert one("['cyber - crime']", "cyber-crime, cyber war crime") == 1
+
+
+def test_an_item_of_thousands_of_cyrillic_globs_compiles_and_counts():
+    # The size of the Lexicoder Sentiment Dictionary in one item, plus a case-sensitive term.
+    import itertools
+
+    stems = ["".join(p) for p in itertools.product("абвгдеж", repeat=4)][:3000]  # 3,000 distinct stems
+    terms = ", ".join(f"{s}*" for s in stems)
+    cb = make_codebook(f"- id: x\n  code: 1\n  label: X\n  terms: [{{term: START, case_sensitive: true}}, {terms}]")
+    text = "START start " + " ".join(f"{s}ов" for s in stems[::100]) + " ааа"
+    assert hits(text, cb)["x"] == 1 + len(stems[::100])
