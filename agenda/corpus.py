@@ -308,13 +308,6 @@ def read_table(
     return pl.concat(frames) if frames else pl.DataFrame(schema=source.schema)
 
 
-def read_folder(folder: Path, encoding: str = "utf-8") -> pl.DataFrame:
-    """Every .txt file under folder (recursively); doc_id is the relative path without suffix."""
-    source = folder_source(folder, encoding)
-    frames = [frame for frame, _ in source.chunks(BATCH_BYTES)]
-    return pl.concat(frames) if frames else pl.DataFrame(schema=source.schema)
-
-
 def open_source(path: Path, text_column: str = "text", id_column: str = "doc_id", encoding: str = "utf-8") -> Source:
     """The reader for one corpus input, by what it is: a folder, a table or a text file."""
     if path.is_dir():
