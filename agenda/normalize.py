@@ -59,41 +59,44 @@ def _tokens_of(text: str) -> str:
     return "".join("  " if ch.isspace() else f"  {ch}  " for ch in text)
 
 
-_REPLACEMENTS = {
-    **{c: "  " for c in SEPARATORS},
+_REPLACEMENTS = {  # spaces are doubled by a literal replace of their own, before this pass
+    **{c: "  " for c in SEPARATORS if c != " "},
     **{c: f"  {c}  " for c in PUNCTUATION},
     **{k: (f"  {v}  " if v in PUNCTUATION else v) for k, v in FOLDS.items()},
     **{k: _tokens_of(v) for k, v in NFKC_SIMPLE.items()},
 }
 
 
-def _nfkc_stable_class() -> str:
-    """A regex class of the characters below U+3000 that NFKC leaves alone in any context.
-
-    Marks (which may compose with what precedes them) and Hangul jamo are left out; the
-    characters of NFKC_SIMPLE are in, since the fast pass maps them as NFKC would.
-    """
-    stable = [
-        c
-        for c in range(0x3000)
-        if unicodedata.is_normalized("NFKC", chr(c))
-        and not unicodedata.category(chr(c)).startswith("M")
-        and not 0x1100 <= c <= 0x11FF
-    ] + sorted(map(ord, NFKC_SIMPLE))
-    ranges, start, prev = [], None, None
-    for c in sorted(set(stable)):
-        if start is None:
-            start = prev = c
-        elif c == prev + 1:
-            prev = c
+def _char_class(codes: set[int]) -> str:
+    """A regex character class body (without brackets) holding exactly these code points."""
+    ranges: list[list[int]] = []
+    for c in sorted(codes):
+        if ranges and c == ranges[-1][1] + 1:
+            ranges[-1][1] = c
         else:
-            ranges.append((start, prev))
-            start = prev = c
-    ranges.append((start, prev))
+            ranges.append([c, c])
     return "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges)
 
 
-_NFKC_STABLE = _nfkc_stable_class()
+def _plain_class() -> str:
+    """The characters a unit may hold and still skip NFKC and the regex pass for rare punctuation.
+
+    They are those below U+3000 that NFKC leaves alone in any context (marks, which may compose
+    with what precedes them, and Hangul jamo are left out) and that are letters, digits or `_`,
+    or that the fast pass maps itself (separators, listed punctuation, folds, NFKC_SIMPLE).
+    """
+    mapped = set(SEPARATORS) | set(PUNCTUATION) | set(FOLDS) | set(NFKC_SIMPLE)
+    plain = set(map(ord, NFKC_SIMPLE))
+    for c in range(0x3000):
+        ch = chr(c)
+        stable = unicodedata.is_normalized("NFKC", ch) and not unicodedata.category(ch).startswith("M")
+        wordlike = ch.isalpha() or unicodedata.category(ch) == "Nd" or ch == "_" or ch in mapped
+        if stable and wordlike and not 0x1100 <= c <= 0x11FF:
+            plain.add(c)
+    return _char_class(plain)
+
+
+_NOT_PLAIN = f"[^{_plain_class()}]"
 _META = set("\\.+*?()|[]{}^$#&-~")
 
 
@@ -108,22 +111,20 @@ _RARE = f"[^\\w\\s{escape(''.join(PUNCTUATION))}]"
 def add_tokens(frame: pl.LazyFrame, text: str, out: str, case_sensitive: bool = False) -> pl.LazyFrame:
     """Add column `out`: the padded token string of column `text`, which every rule is matched against.
 
-    Stages are separate columns so that each is computed once; NFKC and the regex pass for rare
-    punctuation run only on the units that need them.
+    Stages are separate columns so that each is computed once. Units made only of plain
+    characters (the vast majority) skip NFKC and the regex pass for rare punctuation; spaces
+    are doubled by a literal replace and the other characters mapped by one Aho-Corasick pass.
     """
-    col = pl.col(out)
-    frame = frame.with_columns(
-        pl.when(pl.col(text).str.contains(f"[^{_NFKC_STABLE}]"))
-        .then(pl.col(text).str.replace_many(list(PRE_NFKC), list(PRE_NFKC.values())).str.normalize("NFKC"))
-        .otherwise(pl.col(text))
-        .alias(out)
-    )
-    frame = frame.with_columns(col.str.replace_many(list(_REPLACEMENTS), list(_REPLACEMENTS.values())))
-    rare = col.str.contains(_RARE)
-    frame = frame.with_columns(pl.when(rare).then(col.str.replace_all(_RARE, "  $0  ")).otherwise(col))
+    col, flag = pl.col(out), f"{out}_not_plain"
+    frame = frame.with_columns(pl.col(text).str.contains(_NOT_PLAIN).alias(flag))
+    nfkc = pl.col(text).str.replace_many(list(PRE_NFKC), list(PRE_NFKC.values())).str.normalize("NFKC")
+    frame = frame.with_columns(pl.when(pl.col(flag)).then(nfkc).otherwise(pl.col(text)).alias(out))
     if not case_sensitive:
         frame = frame.with_columns(col.str.to_lowercase())
-    return frame.with_columns(pl.concat_str([pl.lit(" "), col, pl.lit(" ")]).alias(out))
+    frame = frame.with_columns(col.str.replace_all(" ", "  ", literal=True))
+    frame = frame.with_columns(col.str.replace_many(list(_REPLACEMENTS), list(_REPLACEMENTS.values())))
+    frame = frame.with_columns(pl.when(pl.col(flag)).then(col.str.replace_all(_RARE, "  $0  ")).otherwise(col))
+    return frame.with_columns(pl.concat_str([pl.lit(" "), col, pl.lit(" ")]).alias(out)).drop(flag)
 
 
 def tokenize_strings(strings: list[str], case_sensitive: bool = False) -> list[list[str]]:
