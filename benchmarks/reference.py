@@ -54,6 +54,12 @@ FOLD = str.maketrans(
         "\u0451": "\u0435",
         "\u0401": "\u0415",
         "\u00ad": None,
+        # zero-width characters are removed (README: "soft hyphens and zero-width characters removed")
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
     }
 )
 # Unicode White_Space, plus the hyphens that separate tokens.
@@ -95,7 +101,7 @@ def token_re() -> re.Pattern:
 
 
 def normalize(text: str, case_sensitive: bool = False) -> str:
-    out = unicodedata.normalize("NFKC", text).translate(FOLD)
+    out = unicodedata.normalize("NFKC", text.replace("\u00b4", "'")).translate(FOLD)  # ´ folds before NFKC
     return out if case_sensitive else out.lower()
 
 

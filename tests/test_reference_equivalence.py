@@ -331,3 +331,18 @@ def test_hit_partly_overlapping_an_exclude():
 def test_overlapping_exclude_occurrences():
     # Excluded spans are non-overlapping, left to right: the third "Ukraine" is not cut and counts.
     agree(x("[Ukraine]", exclude="[Ukraine Ukraine]"), ["Ukraine Ukraine Ukraine"], [1])
+
+
+@pytest.mark.parametrize("case_sensitive", [False, True])
+def test_tokens_of_exotic_text_equal_the_reference(case_sensitive):
+    # Units that skip NFKC and the rare-punctuation pass must tokenise as if they had not.
+    texts = [
+        "ﬁnance², № 5 — «Ёлка» Ｓtart‿x ½ Ⅻ ẞ İstanbul \u00a0a\u2009b e\u0301 tab\tx",
+        "Ё ё ЁЛКА, a—b…c, x\u200by, 10 € / £ / ¥ / 5° © ® • ·",
+        "§ 3 ¶ 4 † ‡ ‰ ′ ″ ‹x› “y” „z“ ‚w‘",
+        "Über straße, Ærø, Łódź, Ελλάδα, 東京 2022年",
+        "x-y x‐y x‑y x‒y x–y x−y x—y x―y",
+    ]
+    from agenda.normalize import tokenize_strings
+
+    assert tokenize_strings(texts, case_sensitive) == [reference.tokens(t, case_sensitive) for t in texts]
