@@ -189,3 +189,10 @@ def test_an_item_of_thousands_of_cyrillic_globs_compiles_and_counts():
     cb = make_codebook(f"- id: x\n  code: 1\n  label: X\n  terms: [{{term: START, case_sensitive: true}}, {terms}]")
     text = "START start " + " ".join(f"{s}ов" for s in stems[::100]) + " ааа"
     assert hits(text, cb)["x"] == 1 + len(stems[::100])
+
+
+def test_a_huge_paragraph_is_counted_in_full():
+    # 2 MB in one unit: every repeat counts, none is lost at a buffer or chunk boundary.
+    text = "Ukraine and arms control, Kyiv. " * 62_500
+    cb = make_codebook("- {id: x, code: 1, label: X, terms: [Ukrain*, Kyiv, arms control]}")
+    assert hits(text, cb)["x"] == 3 * 62_500
