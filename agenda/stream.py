@@ -2,10 +2,11 @@
 
 Nothing is in place until the whole table has been written: CSV batches are appended to a
 temporary file beside the output, Parquet batches are written as part files (in a temporary
-folder beside the output) merged into one file at the end, and Stata and SPSS tables, which
-their writers need whole, are gathered in memory (a coded table is small: about 100 bytes a
-unit without --keep-text) and written once. The file is then renamed into place; an error or an
-interruption leaves an existing output as it was and no temporary file behind.
+folder beside the output) merged into one file at the end, and Stata and SPSS tables (their
+writers need them whole) and CSV for stdout (never printed in half) are gathered in memory (a
+coded table is small: about 100 bytes a unit without --keep-text) and written once. The file is
+then renamed into place; an error or an interruption leaves an existing output as it was and no
+temporary file behind.
 
 The bytes written depend only on the rows, never on where batches begin and end: CSV batches
 concatenate to the CSV of the whole table, and the Parquet merge cuts row groups of a fixed
@@ -77,10 +78,7 @@ class TableSink:
         elif batch.columns != self.columns:
             raise AgendaError(f"{self.out}: a batch with columns {batch.columns} does not fit {self.columns}")
         self.rows += batch.height
-        if self.stdout:
-            sys.stdout.write(batch.write_csv(include_header=first))
-            sys.stdout.flush()
-        elif self.fmt == "csv":
+        if self.fmt == "csv" and not self.stdout:
             if self._file is None:
                 self._tmp = self._stack.enter_context(atomic_path(self.out))
                 self._file = self._stack.enter_context(self._tmp.open("wb"))
@@ -102,8 +100,11 @@ class TableSink:
         self._closed = True
         if self.columns is None:
             raise AgendaError(f"{self.out}: no rows to write")
-        if self.stdout:
+        if self.stdout:  # gathered, so that an error found late leaves nothing half-printed either
             self._stack.close()
+            sys.stdout.write(pl.concat(self._frames).write_csv())
+            sys.stdout.flush()
+            self._frames = []
             return Written()
         out = self.out
         if self.fmt == "csv":

@@ -298,6 +298,9 @@ def test_cli_streams_and_fails_with_one_line(tmp_path):
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert result.stderr.startswith("agenda: error: ") and "big.csv: malformed CSV" in result.stderr
     assert not (tmp_path / "x.csv").exists()
+    # To stdout too, an error found late leaves nothing half-printed.
+    result = subprocess.run([*run[:4], str(tmp_path / "big.csv"), *run[5:], "-o", "-"], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stdout == ""
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1251", "utf-16"])
