@@ -41,12 +41,12 @@ def lint(codebook: Codebook) -> list[str]:
                 warnings.append(f"item {item.id!r}: term {rule.text!r} duplicates {seen[regex]!r}")
             seen.setdefault(regex, rule.text)
         unique = list({regex: (rule, regex) for rule, regex in reversed(terms)}.values())[::-1]
-        covered = _covered_terms(unique, compiled.case_sensitive)
+        covered = _covered_terms(unique, compiled.case_sensitive, codebook.join_hyphens)
         warnings += [f"item {item.id!r}: term {b!r} is already covered by {a!r}" for a, b in covered]
     return warnings
 
 
-def _covered_terms(terms, case_kept: bool) -> list[tuple[str, str]]:
+def _covered_terms(terms, case_kept: bool, join_hyphens: bool) -> list[tuple[str, str]]:
     """Pairs (a, b) where every match of term b is also a match of term a."""
     if len(terms) < 2:
         return []
@@ -54,7 +54,8 @@ def _covered_terms(terms, case_kept: bool) -> list[tuple[str, str]]:
     plain = [(rule, regex) for rule, regex in terms if "*" not in rule.text]
     if not plain:
         return []
-    frame = add_tokens(pl.LazyFrame({"t": [rule.text for rule, _ in plain]}), "t", "tok", case_kept).collect()
+    texts = pl.LazyFrame({"t": [rule.text for rule, _ in plain]})
+    frame = add_tokens(texts, "t", "tok", case_kept, join_hyphens).collect()
     pairs = []
     for rule_a, regex_a in terms:
         if "*" not in rule_a.text:

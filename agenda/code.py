@@ -73,7 +73,7 @@ def long_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook) -> pl.Laz
         if coded.height == 0:
             continue
         if compiled.case_sensitive:
-            coded = add_tokens(coded.lazy(), "text", TEXT_CS, case_sensitive=True).collect()
+            coded = add_tokens(coded.lazy(), "text", TEXT_CS, True, codebook.join_hyphens).collect()
         terms = compiled.matched().list.eval(pl.element().str.replace_all(" +", " ")).list.unique().list.sort()
         parts.append(
             coded.select(

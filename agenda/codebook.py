@@ -64,6 +64,7 @@ class Codebook:
     languages: tuple[str, ...] = ()
     source: str = "<codebook>"
     sha256: str = ""
+    join_hyphens: bool = False  # tokens: {hyphens: join}: a hyphen between letters stays in the word
 
     @property
     def item_ids(self) -> list[str]:
@@ -238,4 +239,5 @@ def build(data: dict, source: str, sha256: str) -> Codebook:
         languages=tuple(data.get("languages", [])),
         source=source,
         sha256=sha256,
+        join_hyphens=data.get("tokens", {}).get("hyphens", "split") == "join",
     )

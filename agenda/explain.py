@@ -67,7 +67,7 @@ def explain(
     items = list(compile_codebook(codebook))
     tokens = with_tokens(chosen, codebook)
     found = find_matches(tokens, [c for c in items if c.rules], removed=True)
-    aligned = align(chosen["text"].to_list(), tokens["_agenda_tokens"].to_list())[0]
+    aligned = align(chosen["text"].to_list(), tokens["_agenda_tokens"].to_list(), codebook.join_hyphens)[0]
     by_id = {c.item.id: c for c in items}
     coded = code_units(chosen, codebook).collect().row(0, named=True)
     order = {item_id: k for k, item_id in enumerate(codebook.item_ids)}

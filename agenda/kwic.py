@@ -68,7 +68,14 @@ def kwic(
         return pl.DataFrame(schema=KWIC_SCHEMA)
     rows = matches["_row"].unique().sort().to_list()
     aligned = dict(
-        zip(rows, align(units["text"].gather(rows).to_list(), tokens["_agenda_tokens"].gather(rows).to_list()))
+        zip(
+            rows,
+            align(
+                units["text"].gather(rows).to_list(),
+                tokens["_agenda_tokens"].gather(rows).to_list(),
+                codebook.join_hyphens,
+            ),
+        )
     )
     by_id = {c.item.id: c for c in items}
     out = {name: [] for name in KWIC_SCHEMA}

@@ -201,7 +201,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
     tokens: dict[tuple[str, bool], list[str]] = {}
     for cs in (False, True):
         strings = sorted(p for p, c in pieces if c == cs)
-        tokens.update({(s, cs): toks for s, toks in zip(strings, tokenize_strings(strings, cs))})
+        tokens.update({(s, cs): toks for s, toks in zip(strings, tokenize_strings(strings, cs, codebook.join_hyphens))})
 
     def rule_regex(item: Item, rule: Rule, case_kept_text: bool, fold: bool = False) -> str:
         """The rule's regex for the case-kept or the lower-cased string; fold ignores case_sensitive."""
@@ -274,7 +274,7 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
         if len(rows):
             subset = units[rows]
             if c.case_sensitive and TEXT_CS not in subset.columns:
-                subset = add_tokens(subset.lazy(), "text", TEXT_CS, case_sensitive=True).collect()
+                subset = add_tokens(subset.lazy(), "text", TEXT_CS, True, codebook.join_hyphens).collect()
             exact = subset.select(c.exact_hits()).to_series()
             units = units.with_columns(units[c.item.id].scatter(rows, exact))
     return units.drop(screens, strict=False)
@@ -287,7 +287,7 @@ def add_token_columns(
 
     With case_kept=False the case-kept string is left for `add_hits` to make where needed.
     """
-    units = add_tokens(units, text, TEXT)
+    units = add_tokens(units, text, TEXT, join_hyphens=codebook.join_hyphens)
     if case_kept and any(c.case_sensitive for c in compile_codebook(codebook)):
-        units = add_tokens(units, text, TEXT_CS, case_sensitive=True)
+        units = add_tokens(units, text, TEXT_CS, True, codebook.join_hyphens)
     return units

@@ -106,9 +106,15 @@ def escape(literal: str) -> str:
 
 
 _RARE = f"[^\\w\\s{escape(''.join(PUNCTUATION))}]"
+# With tokens: {hyphens: join}, an in-word hyphen is held as a private-use character meanwhile.
+_JOINED = "\ue000"
+_HYPHEN_AFTER_WORD = r"(\w)[\-\u2010\u2011]"
+_RARE_JOINED = f"[^\\w\\s{escape(''.join(PUNCTUATION))}{_JOINED}]"
 
 
-def add_tokens(frame: pl.LazyFrame, text: str, out: str, case_sensitive: bool = False) -> pl.LazyFrame:
+def add_tokens(
+    frame: pl.LazyFrame, text: str, out: str, case_sensitive: bool = False, join_hyphens: bool = False
+) -> pl.LazyFrame:
     """Add column `out`: the padded token string of column `text`, which every rule is matched against.
 
     Stages are separate columns so that each is computed once. Units made only of plain
@@ -122,13 +128,19 @@ def add_tokens(frame: pl.LazyFrame, text: str, out: str, case_sensitive: bool = 
     if not case_sensitive:
         frame = frame.with_columns(col.str.to_lowercase())
     frame = frame.with_columns(col.str.replace_all(" ", "  ", literal=True))
+    if join_hyphens:  # a hyphen between two word characters is kept out of the pass below
+        frame = frame.with_columns(col.str.replace_all(_HYPHEN_AFTER_WORD, "${1}" + _JOINED))
+        frame = frame.with_columns(col.str.replace_all(_JOINED + r"(\W|$)", "-${1}"))
     frame = frame.with_columns(col.str.replace_many(list(_REPLACEMENTS), list(_REPLACEMENTS.values())))
-    frame = frame.with_columns(pl.when(pl.col(flag)).then(col.str.replace_all(_RARE, "  $0  ")).otherwise(col))
+    rare = _RARE_JOINED if join_hyphens else _RARE
+    frame = frame.with_columns(pl.when(pl.col(flag)).then(col.str.replace_all(rare, "  $0  ")).otherwise(col))
+    if join_hyphens:
+        frame = frame.with_columns(col.str.replace_all(_JOINED, "-", literal=True))
     return frame.with_columns(pl.concat_str([pl.lit(" "), col, pl.lit(" ")]).alias(out)).drop(flag)
 
 
-def tokenize_strings(strings: list[str], case_sensitive: bool = False) -> list[list[str]]:
+def tokenize_strings(strings: list[str], case_sensitive: bool = False, join_hyphens: bool = False) -> list[list[str]]:
     """Tokens of each string, by the same expression the text goes through."""
     frame = pl.LazyFrame({"s": strings}, schema={"s": pl.String})
-    padded = add_tokens(frame, "s", "t", case_sensitive).collect()["t"].to_list()
+    padded = add_tokens(frame, "s", "t", case_sensitive, join_hyphens).collect()["t"].to_list()
     return [p.split() for p in padded]

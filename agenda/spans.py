@@ -24,6 +24,7 @@ from agenda.normalize import SEPARATOR_CLASS, tokenize_strings
 from agenda.segment import segment
 
 _PIECE = re.compile(rf"\w+|[^\w{SEPARATOR_CLASS}]")
+_JOINED_PIECE = re.compile(rf"\w+(?:[-\u2010\u2011]\w+)*|[^\w{SEPARATOR_CLASS}]")  # tokens: {hyphens: join}
 _CHUNK = re.compile(r"\S+")
 
 
@@ -127,7 +128,7 @@ class Aligned:
         return " ".join(self.text[self.spans[first][0] : self.spans[last - 1][1]].split())
 
 
-def align(texts: list[str], token_strings: list[str]) -> list[Aligned]:
+def align(texts: list[str], token_strings: list[str], join_hyphens: bool = False) -> list[Aligned]:
     """Align each unit's original text with its lower-cased token string, token by token.
 
     Each whitespace-separated chunk is tokenised on its own; within a chunk, tokens map to word runs
@@ -137,7 +138,8 @@ def align(texts: list[str], token_strings: list[str]) -> list[Aligned]:
     """
     chunks = [[(m.start(), m.end()) for m in _CHUNK.finditer(t)] for t in texts]
     flat = [t[a:b] for t, cs in zip(texts, chunks) for a, b in cs]
-    flat_tokens = iter(tokenize_strings(flat))
+    flat_tokens = iter(tokenize_strings(flat, join_hyphens=join_hyphens))
+    piece = _JOINED_PIECE if join_hyphens else _PIECE
     out = []
     for text, cs, token_string in zip(texts, chunks, token_strings):
         want = token_string.split()
@@ -146,12 +148,12 @@ def align(texts: list[str], token_strings: list[str]) -> list[Aligned]:
         for a, b in cs:
             toks = next(flat_tokens)
             got += toks
-            pieces = [(a + m.start(), a + m.end()) for m in _PIECE.finditer(text[a:b])]
+            pieces = [(a + m.start(), a + m.end()) for m in piece.finditer(text[a:b])]
             spans += pieces if len(pieces) == len(toks) else [(a, b)] * len(toks)
         if got == want:
             out.append(Aligned(text, spans, True))
         else:
-            shown = tokenize_strings([text], case_sensitive=True)[0]
+            shown = tokenize_strings([text], case_sensitive=True, join_hyphens=join_hyphens)[0]
             shown = shown if len(shown) == len(want) else want
             joined = " ".join(shown)
             starts = [m.start() for m in re.finditer(r"[^ ]+", joined)]

@@ -196,3 +196,26 @@ def test_a_huge_paragraph_is_counted_in_full():
     text = "Ukraine and arms control, Kyiv. " * 62_500
     cb = make_codebook("- {id: x, code: 1, label: X, terms: [Ukrain*, Kyiv, arms control]}")
     assert hits(text, cb)["x"] == 3 * 62_500
+
+
+def test_joined_hyphens_keep_a_hyphenated_word_whole():
+    # tokens: {hyphens: join}: "Union-loving" is one token, as quanteda and LIWC have it.
+    cb = make_codebook(
+        """
+        - {id: union, code: 1, label: U, terms: [union]}
+        - {id: selfgov, code: 2, label: S, terms: [self-govern*]}
+        - {id: free, code: 3, label: F, terms: ['free *']}
+        - {id: cyber, code: 4, label: C, terms: [cyber crime]}
+        """,
+        units_yaml="tokens: {hyphens: join}\n",
+    )
+    texts = ["the Union-loving union", "self-government, self government", "half-free. free men"]
+    texts.append("cyber-crime, cyber crime")
+    assert [list(h.values()) for h in hits(texts, cb)] == [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
+    # A hyphen that does not stand between two word characters still separates.
+    assert hits("cyber- crime and - union", cb) == {"union": 1, "selfgov": 0, "free": 0, "cyber": 1}
+
+
+def test_split_hyphens_by_default():
+    cb = make_codebook("- {id: union, code: 1, label: U, terms: [union, self-govern*]}")
+    assert hits("Union-loving self government", cb)["union"] == 2

@@ -121,7 +121,7 @@ def glob_pattern(value: str) -> str:
             continue
         parts = re.split(r"([*?])", word)
         literals = [p for p in parts if p and p not in "*?"]
-        tokens = dict(zip(literals, tokenize_strings(literals))) if literals else {}
+        tokens = dict(zip(literals, tokenize_strings(literals, join_hyphens=True))) if literals else {}
         out = []
         for i, part in enumerate(parts):
             if part == "*":
@@ -140,12 +140,6 @@ def translate_value(value: Value, key: str, report: ImportReport) -> str | dict 
     if not text:
         report.note(value.line, f"key {key!r}: empty value skipped")
         return None
-    if "-" in text or "\u2010" in text:
-        report.note(
-            value.line,
-            f"key {key!r}: value {text!r}: our tokenizer splits hyphens, so it also matches the words written "
-            "apart (quanteda keeps a hyphenated word as one token)",
-        )
     if needs_pattern(text):
         report.patterns += 1
         return {"pattern": glob_pattern(text)}
@@ -226,6 +220,8 @@ def build_codebook(keys: list[Key], source: str | Path, fmt: str, report: Import
         "codebook": cid,
         "version": "1.0.0",
         "title": f"{Path(source).name} (imported from {fmt})",
+        # Dictionary tools keep a hyphenated word as one token ("self-government", "Union-loving").
+        "tokens": {"hyphens": "join"},
         "items": items,
     }
 
