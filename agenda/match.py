@@ -1,10 +1,11 @@
 """Compile a codebook's rules into one regular expression per item, and count hits with polars.
 
-Every rule is matched against the padded token string of `normalize.tokenized`, where a term
-becomes `" tok  tok "`: whole words by construction, no `\\b` and no `(?i)` on the fast path.
-Items with a case-sensitive rule run on the case-kept token string instead, their other rules
-wrapped in `(?i:...)`. Alternatives are ordered longest first, so within an item a match is
-the leftmost, then longest, and matches never overlap.
+Every rule is matched against the padded token string of `normalize.add_tokens`, where a term
+becomes `" tok +tok "`: whole words by construction, no `\\b` and no `(?i)` on the fast path.
+Alternatives are ordered longest first, so within an item a match is the leftmost, then longest,
+and matches never overlap. Patterns, case-sensitive rules and exclusions are counted exactly
+(on the case-kept string when a rule is case-sensitive) only in the units they may match; see
+`CompiledItem` and `add_hits`.
 """
 
 from __future__ import annotations
@@ -227,7 +228,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         # The fast path takes case-insensitive terms that start with a literal, which the regex
         # engine finds with SIMD; one term that starts with `*` would make it scan every byte.
         folded = [(r, rule_regex(item, r, False)) for r in ordered if r.kind == "term" and not r.case_sensitive]
-        fast_terms = tuple((r, regex) for r, regex in folded if not regex.startswith(" " + GLOB[:-1]))
+        fast_terms = tuple((r, regex) for r, regex in folded if not regex[1:].startswith((GLOB, ANY_TOKEN)))
         # A trigger is a necessary condition, checked on the lower-cased string: a case-sensitive
         # rule cannot match where its case-folded form does not.
         slow = {r for r, regex in folded} - {r for r, _ in fast_terms}

@@ -111,8 +111,7 @@ def needs_pattern(value: str) -> bool:
 
 def glob_pattern(value: str) -> str:
     """A pattern over our padded token string that matches what quanteda's glob value matches."""
-    from agenda.match import escape
-    from agenda.normalize import tokenize_strings
+    from agenda.normalize import escape, tokenize_strings
 
     words = []
     for word in _words(value):
