@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -113,6 +115,28 @@ def coverage(coded: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
 
 
 BATCH_UNITS = 200_000
+WORKERS = 2  # batches coded at once
+
+
+class FrameBatches:
+    """A frame of documents in batches of whole rows of about batch_bytes of text, read as a `Corpus` is."""
+
+    def __init__(self, frame: pl.DataFrame, batch_bytes: int = BATCH_BYTES):
+        self.frame = frame
+        self.lengths = frame["text"].str.len_bytes().fill_null(0).cast(pl.Int64)
+        self.size = int(self.lengths.sum())
+        self.batch_bytes = batch_bytes
+        self.read = 0
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        batch = (self.lengths.cum_sum() - self.lengths) // self.batch_bytes
+        start = self.read = 0
+        for run in batch.rle().struct.unnest().iter_rows(named=True):
+            self.read += int(self.lengths.slice(start, run["len"]).sum())
+            yield self.frame.slice(start, run["len"])
+            start += run["len"]
+        if self.frame.height == 0:
+            yield self.frame
 
 
 def code_batches(
@@ -137,33 +161,51 @@ def code_batches(
     """
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
-    reader = None
     if isinstance(corpus, (pl.DataFrame, pl.LazyFrame)):
-        batches: Iterable[pl.DataFrame] = [corpus.lazy().collect()]
+        reader: Corpus | FrameBatches = FrameBatches(corpus.lazy().collect(), batch_bytes)
     else:
         reader = corpus if isinstance(corpus, Corpus) else Corpus(corpus, batch_bytes=batch_bytes, **read_options)
-        batches = reader
     split = unit or codebook.units["split"]
-    units_done = bytes_done = reported = 0
-    for docs in batches:
+    compile_codebook(codebook)  # once, before the workers share it
+
+    def code_docs(docs: pl.DataFrame) -> list[tuple[pl.DataFrame, int, int]]:
         units = segment(
             docs, split, codebook.units["min_words"], codebook.units["drop"], word_counts=not long
         ).collect()
-        del docs
-        if reader is None:
-            total = units.height
+        parts = []
         for start in range(0, units.height, BATCH_UNITS):
             batch = units.slice(start, BATCH_UNITS)
             table = long_units(batch, codebook) if long else code_units(batch, codebook, keep_text)
-            yield table.collect()
-            units_done += batch.height
-            bytes_done += batch["text"].str.len_bytes().sum()
-            if reader is not None:  # an estimate until the last batch has been read
-                read = min(reader.read, reader.size)
-                total = max(units_done + 1, round(units_done * reader.size / read)) if read else units_done + 1
-            if progress:
-                progress(units_done, total, bytes_done)
-                reported = total
+            parts.append((table.collect(), batch.height, batch["text"].str.len_bytes().sum()))
+        return parts
+
+    units_done = bytes_done = reported = 0
+    pending: deque[Future] = deque()
+    # Batches are coded by WORKERS threads at once (polars releases the GIL), in input order.
+    with ThreadPoolExecutor(WORKERS) as pool:
+        try:
+            batches_left = iter(reader)
+            while True:
+                while len(pending) < WORKERS + 1:
+                    docs = next(batches_left, None)
+                    if docs is None:
+                        break
+                    pending.append(pool.submit(code_docs, docs))
+                    del docs
+                if not pending:
+                    break
+                for table, n_units, n_bytes in pending.popleft().result():
+                    yield table
+                    units_done += n_units
+                    bytes_done += n_bytes
+                    read = min(reader.read, reader.size)  # an estimate until the last batch has been read
+                    total = max(units_done + 1, round(units_done * reader.size / read)) if read else units_done + 1
+                    if progress:
+                        progress(units_done, total, bytes_done)
+                        reported = total
+        finally:
+            for future in pending:
+                future.cancel()
     if units_done == 0:
         raise AgendaError("the corpus is empty: no units left after splitting and dropping boilerplate")
     if progress and reported != units_done:

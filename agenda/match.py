@@ -27,6 +27,22 @@ GAP = " +"  # between two tokens of a term
 GLOB = "[^ ]*"
 ANY_TOKEN = "[^ ]+"
 BLOCK = "  \x00  "  # an excluded span becomes a token no term spans across
+MAX_TRIGGER_BIT = 62
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Where some of an item's non-fast rules may match: a necessary condition, cheap to test.
+
+    regex runs on the lower-cased string, only in units that hold a literal of each of its
+    screens; a case-sensitive trigger is then confirmed by `confirm` on the case-kept string.
+    """
+
+    regex: str
+    screens: tuple[str, ...]
+    confirm: str | None
+    rules: frozenset[Rule]  # the rules, or the exclusions, it stands for
+    excludes: bool = False  # it stands for exclusions, which only matter where the item has hits
 
 
 @dataclass(frozen=True)
@@ -37,7 +53,8 @@ class CompiledItem:
     string when the item has a case-sensitive rule (its other rules wrapped in `(?i:...)`).
     Most units are counted on the fast path instead: the case-insensitive terms alone on the
     lower-cased string, which gives the same count wherever no pattern, case-sensitive rule
-    or exclusion (the triggers) matches.
+    or exclusion (the triggers) matches. Where triggers match, the exact count leaves out the
+    rules of the triggers that did not: a rule that matches nowhere in a unit changes nothing.
     """
 
     item: Item
@@ -45,10 +62,9 @@ class CompiledItem:
     rules: tuple[tuple[Rule, str], ...]  # each rule with its own regex, in matching order
     exclude: tuple[tuple[Rule, str], ...]
     fast_terms: tuple[tuple[Rule, str], ...] = ()  # case-insensitive terms, on the lower-cased string
-    # On the lower-cased string: where other rules or exclusions may match. Each trigger comes
-    # with its screens, literal regexes that every match of it satisfies (all of them).
-    triggers: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    screen: str | None = None  # a literal regex every trigger match satisfies; None when unknown
+    triggers: tuple[Trigger, ...] = ()
+    screen: str | None = None  # a literal regex every match of a rule trigger satisfies; None when unknown
+    folded: tuple[tuple[Rule, str], ...] = ()  # every rule and exclusion, case folded, on the lower-cased string
 
     @property
     def regex(self) -> str | None:
@@ -74,33 +90,58 @@ class CompiledItem:
         """Hits of the case-insensitive terms alone: the count wherever no trigger matches."""
         return self._count(TEXT, self.fast_terms)
 
-    def exact_hits(self) -> pl.Expr:
-        """Hits of every rule, with exclusions: right everywhere, slower."""
-        return self._count(self.column, self.rules, self.exclude)
+    def exact_hits(self, matched: set[Rule] | None = None) -> pl.Expr:
+        """Hits of every rule, with exclusions: right everywhere, slower.
 
-    def screened(self) -> pl.Expr:
-        """Whether the unit holds a literal of the screen: a cheap pass that precedes the triggers.
-
-        A regex of the literals, which Rust's engine scans with SIMD, is several times faster
-        than `contains_any` here.
+        With matched (the rules of the triggers that match in the units counted), the other
+        triggers' rules are left out, and the count runs on the lower-cased string unless a
+        case-sensitive rule is among them.
         """
-        return pl.col(TEXT).str.contains(self.screen) if self.screen else pl.lit(True)
+        if matched is None:
+            return self._count(self.column, self.rules, self.exclude)
+        triggered = set().union(*(t.rules for t in self.triggers))
+        lowered = dict(self.folded)
 
-    def triggered(self, text: pl.Series) -> pl.Series:
-        """Which units of a token-string column a pattern, case-sensitive rule or exclusion matches in.
+        def kept(pairs, folded):
+            return tuple((r, lowered[r] if folded else x) for r, x in pairs if r not in triggered or r in matched)
 
-        Each trigger runs only where its own screens hold, so a unit costs a few literal scans.
+        folded = not any(r.case_sensitive for r in matched)
+        return self._count(TEXT if folded else self.column, kept(self.rules, folded), kept(self.exclude, folded))
+
+    @property
+    def rule_triggers(self) -> bool:
+        """Whether the item has triggers for rules (not only for exclusions)."""
+        return any(not t.excludes for t in self.triggers)
+
+    def triggered(self, units: pl.DataFrame, excludes: bool, join_hyphens: bool = False) -> pl.Series:
+        """Which rule triggers (or exclusion triggers) match in each unit (with TEXT and text).
+
+        Bit i of the result is set for trigger i; triggers after the 62nd share the last bit.
+        Each trigger runs only where its own screens hold, so a unit costs a few literal scans;
+        a case-sensitive one is confirmed on the case-kept string of the units it matched.
         """
-        hit = pl.Series(values=[False] * len(text), dtype=pl.Boolean)
-        for regex, screens in self.triggers:
+        text = units[TEXT]
+        signature = pl.zeros(len(text), pl.Int64, eager=True)
+        for i, trigger in enumerate(self.triggers):
+            if trigger.excludes != excludes:
+                continue
             rows = pl.int_range(len(text), eager=True)
             part = text
-            for screen in screens:
+            for screen in trigger.screens:
                 keep = part.str.contains(screen)
                 rows, part = rows.filter(keep), part.filter(keep)
-            if len(part):
-                hit = hit.scatter(rows.filter(part.str.contains(regex)), True)
-        return hit
+            rows = rows.filter(part.str.contains(trigger.regex)) if len(part) else rows
+            if trigger.confirm and len(rows):
+                kept = add_tokens(units.select("text")[rows].lazy(), "text", TEXT_CS, True, join_hyphens).collect()
+                rows = rows.filter(kept[TEXT_CS].str.contains(trigger.confirm))
+            if len(rows):
+                signature = signature.scatter(rows, signature.gather(rows) | (1 << min(i, MAX_TRIGGER_BIT)))
+        return signature
+
+    def matched_rules(self, signature: int) -> set[Rule]:
+        """The rules and exclusions of the triggers a signature of `triggered` holds."""
+        bits = [1 << min(i, MAX_TRIGGER_BIT) for i in range(len(self.triggers))]
+        return set().union(*(t.rules for t, bit in zip(self.triggers, bits) if signature & bit))
 
     def text(self) -> pl.Expr:
         """The exact token string of the item, excluded spans blanked out."""
@@ -230,21 +271,36 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         folded = [(r, rule_regex(item, r, False)) for r in ordered if r.kind == "term" and not r.case_sensitive]
         fast_terms = tuple((r, regex) for r, regex in folded if not regex[1:].startswith((GLOB, ANY_TOKEN)))
         # A trigger is a necessary condition, checked on the lower-cased string: a case-sensitive
-        # rule cannot match where its case-folded form does not.
+        # rule cannot match where its case-folded form does not. Where the folded form matches,
+        # the rule itself is tried on the case-kept string of those units: capitalised START is
+        # rare where the word start is common.
         slow = {r for r, regex in folded} - {r for r, _ in fast_terms}
-        others = [r for r in ordered if r.kind == "pattern" or r.case_sensitive or r in slow] + list(item.exclude)
-        literal = [rule_regex(item, r, False, fold=True) for r in others if r.kind == "term"]
-        regexes = (["|".join(literal)] if literal else []) + [
-            rule_regex(item, r, False, fold=True) for r in others if r.kind == "pattern"
+        slow_rules = [r for r in ordered if r.kind == "pattern" or r.case_sensitive or r in slow]
+        groups = [
+            group
+            for part in (slow_rules, excluded)
+            for group in (
+                [r for r in part if r.kind == "term" and not r.case_sensitive],
+                [r for r in part if r.kind == "term" and r.case_sensitive],
+                *[[r] for r in part if r.kind == "pattern"],
+            )
         ]
-        sets = [literal_sets(regex) for regex in regexes]
-        triggers = tuple(
-            (regex, tuple("|".join(map(escape, sorted(s))) for s in found)) for regex, found in zip(regexes, sets)
-        )
+        folded_all = {r: rule_regex(item, r, False, fold=True) for r in ordered + excluded}
+        triggers, best = [], []
+        for group in filter(None, groups):
+            regex = "|".join(folded_all[r] for r in group)
+            confirm = "|".join(rule_regex(item, r, True) for r in group) if group[0].case_sensitive else None
+            found = literal_sets(regex)
+            screens = tuple("|".join(map(escape, sorted(s))) for s in found)
+            excludes = group[0] in excluded
+            triggers.append(Trigger(regex, screens, confirm, frozenset(group), excludes))
+            if not excludes:
+                best.append(found[0] if found else None)
         screen = None
-        if regexes and all(sets):
-            screen = "|".join(map(escape, sorted(set().union(*(found[0] for found in sets)))))
-        result = CompiledItem(item, item_cs, rules, exclude, fast_terms, triggers, screen)
+        if best and all(best):
+            screen = "|".join(map(escape, sorted(set().union(*best))))
+        folded_rules = tuple(folded_all.items())
+        result = CompiledItem(item, item_cs, rules, exclude, fast_terms, tuple(triggers), screen, folded_rules)
         for regex in (result.regex, result.exclude_regex):
             error = regex and check_regex(regex)
             if error:
@@ -262,23 +318,34 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     time: polars evaluates both branches of a when/then on every row.
     """
     compiled = compile_codebook(codebook)
-    screens = [f"_screen_{c.item.id}" for c in compiled]
+    screens = {c.item.id: f"_screen_{c.item.id}" for c in compiled if c.screen and c.rule_triggers}
     units = units.with_columns(
         *[c.fast_hits().alias(c.item.id) for c in compiled],
-        *[c.screened().alias(name) for c, name in zip(compiled, screens) if c.triggers],
+        *[pl.col(TEXT).str.contains(c.screen).alias(screens[c.item.id]) for c in compiled if c.item.id in screens],
     )
-    for c, name in zip(compiled, screens):
+    for c in compiled:
         if not c.triggers:
             continue
-        candidates = units[name].arg_true()
-        rows = candidates.gather(c.triggered(units[TEXT].gather(candidates)).arg_true())
-        if len(rows):
-            subset = units[rows]
-            if c.case_sensitive and TEXT_CS not in subset.columns:
+        signature = pl.zeros(units.height, pl.Int64, eager=True)
+        if c.rule_triggers:
+            everywhere = pl.int_range(units.height, eager=True)
+            candidates = units[screens[c.item.id]].arg_true() if c.item.id in screens else everywhere
+            signature = signature.scatter(
+                candidates, c.triggered(units.select(TEXT, "text")[candidates], False, codebook.join_hyphens)
+            )
+        if c.exclude:  # only where the item has hits
+            candidates = ((units[c.item.id] > 0) | (signature > 0)).arg_true()
+            found = c.triggered(units.select(TEXT, "text")[candidates], True, codebook.join_hyphens)
+            signature = signature.scatter(candidates, signature.gather(candidates) | found)
+        for value in signature.filter(signature > 0).unique(maintain_order=True):
+            rows = (signature == value).arg_true()
+            matched = c.matched_rules(value)
+            subset = units.select(TEXT, "text")[rows]
+            if any(r.case_sensitive for r in matched):
                 subset = add_tokens(subset.lazy(), "text", TEXT_CS, True, codebook.join_hyphens).collect()
-            exact = subset.select(c.exact_hits()).to_series()
+            exact = subset.select(c.exact_hits(matched)).to_series()
             units = units.with_columns(units[c.item.id].scatter(rows, exact))
-    return units.drop(screens, strict=False)
+    return units.drop(screens.values())
 
 
 def add_token_columns(

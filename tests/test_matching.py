@@ -121,6 +121,29 @@ def test_case_sensitive_rule():
     assert one(terms, "we start now") == 0
 
 
+def test_capitalised_rule_amid_the_common_word():
+    # START counts only in capitals; the lower-case word is everywhere and must not count.
+    terms = "[{term: START, case_sensitive: true}, treaty]"
+    assert one(terms, "Start the treaty; start again. START treaty") == 3
+    assert one(terms, "start, start and Start") == 0
+
+
+def test_exclusion_of_a_pattern_hit_without_term_hits():
+    # The unit has no term hit, only a pattern hit, which the exclusion takes away.
+    extra = {"patterns": r"['nuclear (deal|agreement)']", "exclude": "[iran nuclear deal]"}
+    assert one("[]", "the Iran nuclear deal", **extra) == 0
+    assert one("[]", "a nuclear deal and the Iran nuclear deal", **extra) == 1
+
+
+def test_only_the_rules_that_match_take_part_in_the_exact_count():
+    # A case-sensitive rule, a pattern and an exclusion, each alone or together in a unit.
+    extra = {"patterns": r"['\barms\s+race']", "exclude": "[arms race jokes]"}
+    terms = "[{term: INF, case_sensitive: true}, arms, arms control]"
+    assert one(terms, "INF and arms control; an arms race", **extra) == 3
+    assert one(terms, "inf and arms control; arms race jokes", **extra) == 1
+    assert one(terms, "an arms race, arms race jokes, INF", **extra) == 2
+
+
 def test_patterns_match_the_token_string():
     # `\b` and a literal space (any whitespace) work; case folds unless case_sensitive.
     assert one("[]", "Nuclear deal and nuclear   agreement", patterns=r"['nuclear (deal|agreement)']") == 2

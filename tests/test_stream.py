@@ -178,6 +178,17 @@ def test_several_inputs_concatenate_their_columns(tmp_path):
     assert rows_of(table)[-2:] == [("x", 1, 2, 0), ("z", 1, 0, 1)]
 
 
+def test_a_frame_is_coded_in_batches_in_order(tmp_path):
+    # Frames of documents are cut into batches too, coded by two threads, and put back in order.
+    frame = agenda.read_corpus(table_csv(tmp_path, rows=30))
+    calls = []
+    parts = list(code_batches(frame, CODEBOOK, batch_bytes=1, progress=lambda *a: calls.append(a)))
+    assert len(parts) == 30
+    assert pl.concat(parts).equals(agenda.code(frame, CODEBOOK))
+    assert rows_of(pl.concat(parts)) == rows_of(agenda.code(table_csv(tmp_path, rows=30), CODEBOOK))
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls) and calls[-1][:2] == (50, 50)
+
+
 def test_progress_once_a_batch_and_exact_at_the_end(tmp_path):
     calls = []
     code_to(
