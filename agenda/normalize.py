@@ -6,8 +6,10 @@ characters, or one punctuation mark) is separated from the next by at least two 
 string starts and ends with a space (`" new  start  treaty "`). A rule then matches `" token "`,
 and counts stay non-overlapping even for adjacent repeats, without `\\b` or `(?i)`.
 
-The work is done by one Aho-Corasick pass (`replace_many`) for the common characters; NFKC and
-a regex pass for rarer punctuation run only on the units that contain such characters.
+Most units (ASCII, and the Latin, Greek and Cyrillic letters whose lower case needs no context)
+take a single Aho-Corasick pass (`replace_many`) that lower-cases, doubles spaces and maps the
+common characters. The other units take the general path: NFKC where it would change them,
+lower-casing, the same mapping, and a regex pass for rarer punctuation. Both give the same string.
 """
 
 import string
@@ -78,7 +80,7 @@ def _char_class(codes: set[int]) -> str:
     return "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges)
 
 
-def _plain_class() -> str:
+def _plain_codes() -> set[int]:
     """The characters a unit may hold and still skip NFKC and the regex pass for rare punctuation.
 
     They are those below U+3000 that NFKC leaves alone in any context (marks, which may compose
@@ -93,10 +95,11 @@ def _plain_class() -> str:
         wordlike = ch.isalpha() or unicodedata.category(ch) == "Nd" or ch == "_" or ch in mapped
         if stable and wordlike and not 0x1100 <= c <= 0x11FF:
             plain.add(c)
-    return _char_class(plain)
+    return plain
 
 
-_NOT_PLAIN = f"[^{_plain_class()}]"
+_PLAIN = _plain_codes()
+_NOT_PLAIN = f"[^{_char_class(_PLAIN)}]"
 _META = set("\\.+*?()|[]{}^$#&-~")
 
 
@@ -112,15 +115,11 @@ _HYPHEN_AFTER_WORD = r"(\w)[\-\u2010\u2011]"
 _RARE_JOINED = f"[^\\w\\s{escape(''.join(PUNCTUATION))}{_JOINED}]"
 
 
-def add_tokens(
+def _general_tokens(
     frame: pl.LazyFrame, text: str, out: str, case_sensitive: bool = False, join_hyphens: bool = False
 ) -> pl.LazyFrame:
-    """Add column `out`: the padded token string of column `text`, which every rule is matched against.
-
-    Stages are separate columns so that each is computed once. Units made only of plain
-    characters (the vast majority) skip NFKC and the regex pass for rare punctuation; spaces
-    are doubled by a literal replace and the other characters mapped by one Aho-Corasick pass.
-    """
+    """The token string of any text, before padding: NFKC and a regex pass for rare punctuation
+    where a unit needs them, lower-casing, then one Aho-Corasick pass for the common characters."""
     col, flag = pl.col(out), f"{out}_not_plain"
     frame = frame.with_columns(pl.col(text).str.contains(_NOT_PLAIN).alias(flag))
     nfkc = pl.col(text).str.replace_many(list(PRE_NFKC), list(PRE_NFKC.values())).str.normalize("NFKC")
@@ -136,7 +135,64 @@ def add_tokens(
     frame = frame.with_columns(pl.when(pl.col(flag)).then(col.str.replace_all(rare, "  $0  ")).otherwise(col))
     if join_hyphens:
         frame = frame.with_columns(col.str.replace_all(_JOINED, "-", literal=True))
-    return frame.with_columns(pl.concat_str([pl.lit(" "), col, pl.lit(" ")]).alias(out)).drop(flag)
+    return frame.drop(flag)
+
+
+def _simple_letters() -> tuple[set[str], dict[str, str]]:
+    """Plain letters of the Latin, Greek and Cyrillic blocks whose lower case needs no context:
+    those lower-casing leaves alone, and the capitals with their one-character lower case.
+
+    Final sigma is left out: Rust's lower-casing writes ς or σ by its place in the word.
+    """
+    same, case = set(), {}
+    for c in sorted(_PLAIN):
+        ch = chr(c)
+        low = ch.lower()
+        if c >= 0x0530 or ch == "\u03a3":
+            continue
+        if low == ch:
+            same.add(ch)
+        elif len(low) == 1 and ord(low) in _PLAIN:
+            case[ch] = low
+    return same, case
+
+
+# The fast pass for units made only of simple characters (the vast majority): spaces doubled,
+# capitals lower-cased and the common characters mapped, all in one Aho-Corasick pass.
+_SAME, _CASE = _simple_letters()
+_SIMPLE_MAP = {" ": "  ", **{k: v.lower() for k, v in _REPLACEMENTS.items()}, **_CASE}
+_SIMPLE_MAP.update({k: _SIMPLE_MAP.get(v, v) for k, v in _CASE.items()})  # Ё: ё, then е
+_SIMPLE = set(map(chr, range(0x20, 0x7F))) | set(SEPARATORS) | set(_SIMPLE_MAP) | _SAME
+_NOT_SIMPLE = f"[^{_char_class(set(map(ord, _SIMPLE)))}]"
+
+
+def _token_series(text: pl.Series, case_sensitive: bool, join_hyphens: bool) -> pl.Series:
+    """Token strings of a column of text, unpadded: the fast pass where it gives the same string."""
+    if case_sensitive or join_hyphens:
+        general = _general_tokens(text.to_frame("t").lazy(), "t", "o", case_sensitive, join_hyphens)
+        return general.collect()["o"]
+    fast = text.str.replace_many(list(_SIMPLE_MAP), list(_SIMPLE_MAP.values()))
+    rows = text.str.contains(_NOT_SIMPLE).arg_true()
+    if len(rows):
+        general = _general_tokens(text.gather(rows).to_frame("t").lazy(), "t", "o").collect()["o"]
+        fast = fast.scatter(rows, general)
+    return fast
+
+
+def add_tokens(
+    frame: pl.LazyFrame, text: str, out: str, case_sensitive: bool = False, join_hyphens: bool = False
+) -> pl.LazyFrame:
+    """Add column `out`: the padded token string of column `text`, which every rule is matched against.
+
+    Units made only of simple characters (ASCII, and the letters of the Latin, Greek and Cyrillic
+    scripts whose lower case needs no context) take one Aho-Corasick pass that doubles spaces,
+    lower-cases and maps the common characters; the others take the general path (see
+    `_general_tokens`), which gives the same string where both apply.
+    """
+    tokens = pl.col(text).map_batches(
+        lambda s: _token_series(s, case_sensitive, join_hyphens), return_dtype=pl.String, is_elementwise=True
+    )
+    return frame.with_columns(pl.concat_str([pl.lit(" "), tokens, pl.lit(" ")]).alias(out))
 
 
 def tokenize_strings(strings: list[str], case_sensitive: bool = False, join_hyphens: bool = False) -> list[list[str]]:

@@ -1,0 +1,53 @@
+"""The fast token pass gives the same string as the general path (NFKC, lower-casing, mapping)."""
+
+from __future__ import annotations
+
+import random
+
+import polars as pl
+
+from agenda import normalize
+from agenda.normalize import tokenize_strings
+
+TRICKY = [
+    "ΣΟΦΟΣ and σοφός: final sigma depends on its place",
+    "İstanbul, KELVIN \u212a, \u00c5ngstr\u00f6m \u212b, \u00b5 and \u03bc",
+    "\u01c4emal \u01c5 \u01c6 \u01c7 \u01c8: digraphs and title case",
+    "Stra\u00dfe STRASSE \u1e9e",
+    "Ґанна, ЇЖАК, Європа, Іван: Ukrainian letters",
+    "ЁЛКА ёлка Ёж",
+    "e\u0301 (a combining accent) and caf\u00e9",
+    "\ufb01ne \u2460 \u00bd \u2163: NFKC folds",
+    "don\u2019t \u201cquoted\u201d \u00abкавычки\u00bb \u2014 dash \u2013 range \u2026",
+    "soft\u00adhyphen zero\u200bwidth nbsp\u00a0here",
+    "control \x01 and \x7f",
+    "U.S.-Russia\ttalks\n\nnew paragraph",
+    "",
+]
+
+
+def general(strings: list[str]) -> list[str]:
+    frame = pl.LazyFrame({"t": strings}, schema={"t": pl.String})
+    return normalize._general_tokens(frame, "t", "o").collect()["o"].to_list()
+
+
+def fast(strings: list[str]) -> list[str]:
+    return normalize._token_series(pl.Series(strings, dtype=pl.String), False, False).to_list()
+
+
+def test_fast_pass_equals_general_path_on_tricky_text():
+    assert fast(TRICKY) == general(TRICKY)
+    assert tokenize_strings(["ЁЛКА Ёж ΣΟΦΟΣ"]) == [["елка", "еж", "σοφος"]]
+
+
+def test_fast_pass_equals_general_path_on_random_unicode():
+    # Characters drawn from ASCII, Latin, Greek and Cyrillic blocks, punctuation and spaces.
+    pool = [chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x530), *range(0x2000, 0x2070))]
+    letters = [c for c in pool if c.isalpha() or c.isspace()]  # most of these take the fast pass
+    rng = random.Random(7)
+    strings = [
+        "".join(rng.choice(chars) for _ in range(rng.randint(0, 40))) for chars in (pool, letters) for _ in range(3000)
+    ]
+    assert fast(strings) == general(strings)
+    simple = pl.Series(strings).str.contains(normalize._NOT_SIMPLE).not_()
+    assert 1000 < simple.sum() < 5000  # both paths are tried
