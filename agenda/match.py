@@ -312,24 +312,22 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
 def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     """Add one column of raw hits per item, named by item id, to units with token columns.
 
-    Every unit gets the fast count. Units that hold a literal of an item's screen (one
-    literal scan) are tested with its triggers; the few where a trigger matches are
-    counted exactly and written back. Filtering rows, rather than a when/then, is what saves the
-    time: polars evaluates both branches of a when/then on every row.
+    Every unit gets the fast count. Units that hold a literal of an item's screen are tested
+    with its rule triggers, and units with hits with its exclusion triggers; the few where a
+    trigger matches are counted exactly, with the rules of the triggers that matched, and
+    written back. Filtering rows, rather than a when/then, is what saves the time: polars
+    evaluates both branches of a when/then on every row.
     """
     compiled = compile_codebook(codebook)
-    screens = {c.item.id: f"_screen_{c.item.id}" for c in compiled if c.screen and c.rule_triggers}
-    units = units.with_columns(
-        *[c.fast_hits().alias(c.item.id) for c in compiled],
-        *[pl.col(TEXT).str.contains(c.screen).alias(screens[c.item.id]) for c in compiled if c.item.id in screens],
-    )
+    units = units.with_columns(c.fast_hits().alias(c.item.id) for c in compiled)
+    screened = _screened(units, [c for c in compiled if c.screen and c.rule_triggers])
+    everywhere = pl.int_range(units.height, eager=True)
     for c in compiled:
         if not c.triggers:
             continue
         signature = pl.zeros(units.height, pl.Int64, eager=True)
         if c.rule_triggers:
-            everywhere = pl.int_range(units.height, eager=True)
-            candidates = units[screens[c.item.id]].arg_true() if c.item.id in screens else everywhere
+            candidates = screened.get(c.item.id, everywhere)
             signature = signature.scatter(
                 candidates, c.triggered(units.select(TEXT, "text")[candidates], False, codebook.join_hyphens)
             )
@@ -345,7 +343,24 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
                 subset = add_tokens(subset.lazy(), "text", TEXT_CS, True, codebook.join_hyphens).collect()
             exact = subset.select(c.exact_hits(matched)).to_series()
             units = units.with_columns(units[c.item.id].scatter(rows, exact))
-    return units.drop(screens.values())
+    return units
+
+
+def _screened(units: pl.DataFrame, compiled: list[CompiledItem]) -> dict[str, pl.Series]:
+    """Per item, the indices of the units that hold a literal of its screen.
+
+    One scan for the literals of all screens first: the items' own screens then run only in
+    the units it finds.
+    """
+    if not compiled:
+        return {}
+    rows = pl.int_range(units.height, eager=True)
+    text = units[TEXT]
+    if len(compiled) > 1:
+        found = text.str.contains("|".join(c.screen for c in compiled))
+        rows, text = rows.filter(found), text.filter(found)
+    flags = text.to_frame().select(pl.col(TEXT).str.contains(c.screen).alias(c.item.id) for c in compiled)
+    return {c.item.id: rows.filter(flags[c.item.id]) for c in compiled}
 
 
 def add_token_columns(
