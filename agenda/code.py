@@ -179,8 +179,8 @@ def code_batches(
             parts.append((table.collect(), batch.height, batch["text"].str.len_bytes().sum()))
         return parts
 
-    units_done = bytes_done = reported = 0
-    pending: deque[Future] = deque()
+    units_done = bytes_done = reported = read_done = submitted = 0
+    pending: deque[tuple[Future, int]] = deque()  # each batch with the bytes of input it took
     # Batches are coded by WORKERS threads at once (polars releases the GIL), in input order.
     with ThreadPoolExecutor(WORKERS) as pool:
         try:
@@ -190,21 +190,26 @@ def code_batches(
                     docs = next(batches_left, None)
                     if docs is None:
                         break
-                    pending.append(pool.submit(code_docs, docs))
+                    read = min(reader.read, reader.size)
+                    pending.append((pool.submit(code_docs, docs), read - submitted))
+                    submitted = read
                     del docs
                 if not pending:
                     break
-                for table, n_units, n_bytes in pending.popleft().result():
+                future, taken = pending.popleft()
+                read_done += taken
+                for table, n_units, n_bytes in future.result():
                     yield table
                     units_done += n_units
                     bytes_done += n_bytes
-                    read = min(reader.read, reader.size)  # an estimate until the last batch has been read
-                    total = max(units_done + 1, round(units_done * reader.size / read)) if read else units_done + 1
+                    # An estimate from the share of the input coded so far; exact in the last call.
+                    share = read_done / reader.size if reader.size else 0
+                    total = max(units_done + 1, round(units_done / share)) if share else units_done + 1
                     if progress:
                         progress(units_done, total, bytes_done)
                         reported = total
         finally:
-            for future in pending:
+            for future, _ in pending:
                 future.cancel()
     if units_done == 0:
         raise AgendaError("the corpus is empty: no units left after splitting and dropping boilerplate")
