@@ -113,14 +113,17 @@ class CompiledItem:
         """Whether the item has triggers for rules (not only for exclusions)."""
         return any(not t.excludes for t in self.triggers)
 
-    def triggered(self, units: pl.DataFrame, excludes: bool, join_hyphens: bool = False) -> pl.Series:
-        """Which rule triggers (or exclusion triggers) match in each unit (with TEXT and text).
+    def triggered(
+        self, units: pl.DataFrame, candidates: pl.Series, excludes: bool, join_hyphens: bool = False
+    ) -> pl.Series:
+        """Which rule triggers (or exclusion triggers) match in each candidate unit (of units, with TEXT and text).
 
         Bit i of the result is set for trigger i; triggers after the 62nd share the last bit.
         Each trigger runs only where its own screens hold, so a unit costs a few literal scans;
-        a case-sensitive one is confirmed on the case-kept string of the units it matched.
+        a case-sensitive one is confirmed on the case-kept string of the units it matched (the
+        only ones whose raw text is copied).
         """
-        text = units[TEXT]
+        text = units[TEXT].gather(candidates)
         signature = pl.zeros(len(text), pl.Int64, eager=True)
         for i, trigger in enumerate(self.triggers):
             if trigger.excludes != excludes:
@@ -132,7 +135,8 @@ class CompiledItem:
                 rows, part = rows.filter(keep), part.filter(keep)
             rows = rows.filter(part.str.contains(trigger.regex)) if len(part) else rows
             if trigger.confirm and len(rows):
-                kept = add_tokens(units.select("text")[rows].lazy(), "text", TEXT_CS, True, join_hyphens).collect()
+                raw = units["text"].gather(candidates.gather(rows)).to_frame("text").lazy()
+                kept = add_tokens(raw, "text", TEXT_CS, True, join_hyphens).collect()
                 rows = rows.filter(kept[TEXT_CS].str.contains(trigger.confirm))
             if len(rows):
                 signature = signature.scatter(rows, signature.gather(rows) | (1 << min(i, MAX_TRIGGER_BIT)))
@@ -328,12 +332,10 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
         signature = pl.zeros(units.height, pl.Int64, eager=True)
         if c.rule_triggers:
             candidates = screened.get(c.item.id, everywhere)
-            signature = signature.scatter(
-                candidates, c.triggered(units.select(TEXT, "text")[candidates], False, codebook.join_hyphens)
-            )
+            signature = signature.scatter(candidates, c.triggered(units, candidates, False, codebook.join_hyphens))
         if c.exclude:  # only where the item has hits
             candidates = ((units[c.item.id] > 0) | (signature > 0)).arg_true()
-            found = c.triggered(units.select(TEXT, "text")[candidates], True, codebook.join_hyphens)
+            found = c.triggered(units, candidates, True, codebook.join_hyphens)
             signature = signature.scatter(candidates, signature.gather(candidates) | found)
         for value in signature.filter(signature > 0).unique(maintain_order=True):
             rows = (signature == value).arg_true()
