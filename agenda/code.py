@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from agenda.codebook import Codebook, load_codebook
-from agenda.corpus import BATCH_BYTES, Corpus
+from agenda.corpus import BATCH_BYTES, Corpus, batch_pieces, text_bytes
 from agenda.errors import AgendaError
 from agenda.export import Written
 from agenda.match import TEXT_CS, add_hits, add_token_columns, compile_codebook
@@ -123,18 +123,15 @@ class FrameBatches:
 
     def __init__(self, frame: pl.DataFrame, batch_bytes: int = BATCH_BYTES):
         self.frame = frame
-        self.lengths = frame["text"].str.len_bytes().fill_null(0).cast(pl.Int64)
-        self.size = int(self.lengths.sum())
+        self.size = text_bytes(frame)
         self.batch_bytes = batch_bytes
         self.read = 0
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
-        batch = (self.lengths.cum_sum() - self.lengths) // self.batch_bytes
-        start = self.read = 0
-        for run in batch.rle().struct.unnest().iter_rows(named=True):
-            self.read += int(self.lengths.slice(start, run["len"]).sum())
-            yield self.frame.slice(start, run["len"])
-            start += run["len"]
+        self.read = 0
+        for _, piece in batch_pieces(self.frame, self.batch_bytes):
+            self.read += text_bytes(piece)
+            yield piece
         if self.frame.height == 0:
             yield self.frame
 

@@ -319,6 +319,25 @@ def open_source(path: Path, text_column: str = "text", id_column: str = "doc_id"
     raise AgendaError(f"{path}: no such file or folder")
 
 
+def text_bytes(frame: pl.DataFrame) -> int:
+    """Bytes of text in a frame of documents."""
+    return int(frame["text"].str.len_bytes().fill_null(0).sum())
+
+
+def batch_pieces(frame: pl.DataFrame, batch_bytes: int, offset: int = 0) -> Iterator[tuple[int, pl.DataFrame]]:
+    """A frame of documents cut where the batch changes: (batch number, rows), in order.
+
+    A document goes to batch k when the text before it (offset bytes came before the frame)
+    holds k * batch_bytes to (k + 1) * batch_bytes bytes.
+    """
+    lengths = frame["text"].str.len_bytes().fill_null(0).cast(pl.Int64)
+    batch = (lengths.cum_sum() - lengths + offset) // batch_bytes
+    start = 0
+    for run in batch.rle().struct.unnest().iter_rows(named=True):
+        yield run["value"], frame.slice(start, run["len"])
+        start += run["len"]
+
+
 class Corpus:
     """A corpus read in batches of whole documents, checked as it is read.
 
@@ -369,19 +388,14 @@ class Corpus:
         for frame, size in source.chunks(self.batch_bytes):
             if frame.height == 0:
                 continue
-            lengths = frame["text"].str.len_bytes().fill_null(0).cast(pl.Int64)
-            batch = (lengths.cum_sum() - lengths + offset) // self.batch_bytes
-            offset += lengths.sum()
-            start = 0
-            for run in batch.rle().struct.unnest().iter_rows(named=True):
-                piece = frame.slice(start, run["len"])
-                start += run["len"]
-                if run["value"] != current and parts:
+            for value, piece in batch_pieces(frame, self.batch_bytes, offset):
+                if value != current and parts:
                     yield pl.concat(parts), taken
                     parts, taken = [], 0
-                current = run["value"]
+                current = value
                 parts.append(piece)
                 taken += size * piece.height // frame.height
+            offset += text_bytes(frame)
         if parts:
             yield pl.concat(parts), taken
 
