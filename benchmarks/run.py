@@ -149,16 +149,7 @@ def check(codebook_path: Path, coded_path: Path, docs: dict[str, str], examples:
     # End to end: items without patterns, and n_items/primary when no item has patterns.
     plain = [i for i in ids if i not in with_patterns]
     joined = expected.join(engine, on=["doc_id", "unit"], suffix="_engine")
-    mismatched = 0
-    for item in plain:
-        bad = joined.filter(pl.col(item) != pl.col(f"{item}_engine"))
-        mismatched += bad.height
-        for row in bad.head(examples).iter_rows(named=True):
-            text = _unit_text(docs[row["doc_id"]], row["unit"])
-            problems.append(
-                f"{row['doc_id']} unit {row['unit']} item {item}: engine {row[item + '_engine']}, "
-                f"reference {row[item]}: {text[:300]!r}"
-            )
+    mismatched = _item_mismatches(joined, plain, docs, problems, examples)
 
     if not with_patterns:
         for col in ("n_items", "primary"):
@@ -178,15 +169,7 @@ def check(codebook_path: Path, coded_path: Path, docs: dict[str, str], examples:
     cb = agenda.parse_codebook(yaml.safe_dump(stripped, allow_unicode=True), source=f"{codebook_path} (no patterns)")
     inproc = agenda.code_units(units, cb).collect()
     both = expected.join(inproc, on=["doc_id", "unit"], suffix="_engine")
-    mismatched_inproc = 0
-    for item in ids:
-        bad = both.filter(pl.col(item) != pl.col(f"{item}_engine"))
-        mismatched_inproc += bad.height
-        for row in bad.head(examples).iter_rows(named=True):
-            problems.append(
-                f"(no patterns) {row['doc_id']} unit {row['unit']} item {item}: engine {row[item + '_engine']}, "
-                f"reference {row[item]}: {_unit_text(docs[row['doc_id']], row['unit'])[:300]!r}"
-            )
+    mismatched_inproc = _item_mismatches(both, ids, docs, problems, examples, "(no patterns) ")
     # End to end, every item with its patterns, against the engine's exact path: one alternation of
     # all rules and exclusions on every unit, without the screens, triggers and fast scans.
     from agenda.code import min_hits_columns
@@ -198,15 +181,7 @@ def check(codebook_path: Path, coded_path: Path, docs: dict[str, str], examples:
         "doc_id", "unit", *[c.exact_hits().cast(pl.Int64).alias(c.item.id) for c in compile_codebook(full)]
     ).with_columns(min_hits_columns(full))
     exact_joined = exact.join(engine, on=["doc_id", "unit"], suffix="_engine")
-    mismatched_exact = 0
-    for item in full.item_ids:
-        bad = exact_joined.filter(pl.col(item) != pl.col(f"{item}_engine"))
-        mismatched_exact += bad.height
-        for row in bad.head(examples).iter_rows(named=True):
-            problems.append(
-                f"(exact path) {row['doc_id']} unit {row['unit']} item {item}: engine {row[item + '_engine']}, "
-                f"exact {row[item]}: {_unit_text(docs[row['doc_id']], row['unit'])[:300]!r}"
-            )
+    mismatched_exact = _item_mismatches(exact_joined, full.item_ids, docs, problems, examples, "(exact path) ", "exact")
     return {
         "units": expected.height,
         "mismatched_unit_items_exact_path": mismatched_exact,
@@ -220,6 +195,28 @@ def check(codebook_path: Path, coded_path: Path, docs: dict[str, str], examples:
         "ok": not problems,
         "problems": problems[:20],
     }
+
+
+def _item_mismatches(
+    joined: pl.DataFrame,
+    items: list[str],
+    docs: dict[str, str],
+    problems: list[str],
+    examples: int,
+    label: str = "",
+    other: str = "reference",
+) -> int:
+    """Units whose hits differ between an item's column and its `_engine` twin; the first few go to problems."""
+    mismatched = 0
+    for item in items:
+        bad = joined.filter(pl.col(item) != pl.col(f"{item}_engine"))
+        mismatched += bad.height
+        for row in bad.head(examples).iter_rows(named=True):
+            problems.append(
+                f"{label}{row['doc_id']} unit {row['unit']} item {item}: engine {row[item + '_engine']}, "
+                f"{other} {row[item]}: {_unit_text(docs[row['doc_id']], row['unit'])[:300]!r}"
+            )
+    return mismatched
 
 
 def _unit_text(text: str, unit: int) -> str:
