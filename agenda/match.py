@@ -20,6 +20,7 @@ from agenda.codebook import Codebook, Item, Rule
 from agenda.errors import AgendaError
 from agenda.literals import literal_sets
 from agenda.normalize import add_tokens, escape, tokenize_strings
+from agenda.scan import TermScanner, native
 
 TEXT = "_agenda_tokens"  # lower-cased token string
 TEXT_CS = "_agenda_tokens_cs"  # case-kept token string
@@ -65,6 +66,7 @@ class CompiledItem:
     triggers: tuple[Trigger, ...] = ()
     screen: str | None = None  # a literal regex every match of a rule trigger satisfies; None when unknown
     folded: tuple[tuple[Rule, str], ...] = ()  # every rule and exclusion, case folded, on the lower-cased string
+    fast_patterns: tuple[tuple[tuple[str, ...], ...], ...] = ()  # fast_terms as token patterns, for agenda.scan
 
     @property
     def regex(self) -> str | None:
@@ -169,16 +171,30 @@ def _term_length(rule: Rule) -> tuple[int, int]:
     return (len(rule.text.split()), len(rule.text.replace("*", "")))
 
 
-def term_regex(words_tokens: list[list[list[str]]], wrap_ci: bool) -> str:
-    """Regex for a term given, per word, the tokens of each piece between its `*`s."""
-    words = []
+def term_patterns(words_tokens: list[list[list[str]]]) -> tuple[tuple[str, ...], ...]:
+    """A term as token patterns, given per word the tokens of each piece between its `*`s.
+
+    A token pattern is the fragments of one token between `*`s: `("sanction", "")` is a token
+    that starts with "sanction", `("", "")` any token. The tokens of a piece follow one another,
+    and a `*` joins the last token of a piece with the first of the next. A word of separators
+    only (a dash between words) is no token: a gap.
+    """
+    patterns: list[tuple[str, ...]] = []
     for pieces in words_tokens:
-        if all(not tokens for tokens in pieces):
-            if len(pieces) > 1:
-                words.append(ANY_TOKEN)  # a lone `*` is any one token
-            continue  # a word of separators only (a dash between words) is a gap
-        words.append(GLOB.join(GAP.join(escape(t) for t in tokens) for tokens in pieces))
-    body = f" {GAP.join(words)} "
+        if len(pieces) == 1 and not pieces[0]:
+            continue
+        word = [[pieces[0][0]] if pieces[0] else [""], *([t] for t in pieces[0][1:])]
+        for tokens in pieces[1:]:
+            word[-1].append(tokens[0] if tokens else "")
+            word.extend([t] for t in tokens[1:])
+        patterns.extend(map(tuple, word))
+    return tuple(patterns)
+
+
+def term_regex(words_tokens: list[list[list[str]]], wrap_ci: bool) -> str:
+    """Regex for a term given, per word, the tokens of each piece between its `*`s (see term_patterns)."""
+    tokens = [ANY_TOKEN if not any(p) else GLOB.join(map(escape, p)) for p in term_patterns(words_tokens)]
+    body = f" {GAP.join(tokens)} "
     return f"(?i:{body})" if wrap_ci else body
 
 
@@ -249,6 +265,9 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         strings = sorted(p for p, c in pieces if c == cs)
         tokens.update({(s, cs): toks for s, toks in zip(strings, tokenize_strings(strings, cs, codebook.join_hyphens))})
 
+    def words_of(rule: Rule, cs: bool) -> list[list[list[str]]]:
+        return [[tokens[(p, cs)] for p in word] for word in _word_pieces(rule.text)]
+
     def rule_regex(item: Item, rule: Rule, case_kept_text: bool, fold: bool = False) -> str:
         """The rule's regex for the case-kept or the lower-cased string; fold ignores case_sensitive."""
         cs = rule.case_sensitive and not fold
@@ -258,7 +277,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
             if error:
                 raise AgendaError(f"{codebook.source}: item {item.id!r}: invalid pattern {rule.text!r}: {error}")
             return regex
-        words = [[tokens[(p, cs)] for p in word] for word in _word_pieces(rule.text)]
+        words = words_of(rule, cs)
         if not any(len(word) > 1 or word[0] for word in words):
             raise AgendaError(f"{codebook.source}: item {item.id!r}: empty term {rule.text!r}")
         return term_regex(words, wrap_ci=case_kept_text and not cs)
@@ -304,13 +323,22 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         if best and all(best):
             screen = "|".join(map(escape, sorted(set().union(*best))))
         folded_rules = tuple(folded_all.items())
-        result = CompiledItem(item, item_cs, rules, exclude, fast_terms, tuple(triggers), screen, folded_rules)
+        patterns = tuple(term_patterns(words_of(r, False)) for r, _ in fast_terms)
+        result = CompiledItem(
+            item, item_cs, rules, exclude, fast_terms, tuple(triggers), screen, folded_rules, patterns
+        )
         for regex in (result.regex, result.exclude_regex):
             error = regex and check_regex(regex)
             if error:
                 raise AgendaError(f"{codebook.source}: item {item.id!r}: rules do not compile: {error}")
         compiled.append(result)
     return tuple(compiled)
+
+
+@cache
+def term_scanner(codebook: Codebook) -> TermScanner:
+    """The native counter of every item's fast terms (see agenda.scan), compiled once."""
+    return TermScanner([(c.item.id, c.fast_patterns) for c in compile_codebook(codebook)])
 
 
 def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
@@ -323,7 +351,10 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     evaluates both branches of a when/then on every row.
     """
     compiled = compile_codebook(codebook)
-    units = units.with_columns(c.fast_hits().alias(c.item.id) for c in compiled)
+    if native():
+        units = units.with_columns(term_scanner(codebook).count(units[TEXT]))
+    else:
+        units = units.with_columns(c.fast_hits().alias(c.item.id) for c in compiled)
     screened = _screened(units, [c for c in compiled if c.screen and c.rule_triggers])
     everywhere = pl.int_range(units.height, eager=True)
     for c in compiled:

@@ -1,0 +1,547 @@
+/* Count every item's plain terms in one pass over the token strings of a column of units.
+ *
+ * A token string is agenda's normalised text (normalize.add_tokens): tokens separated by runs of
+ * spaces, lower-cased. A term is a sequence of token patterns; a token pattern is a list of
+ * fragments joined by `*` (one fragment: the token itself; more: the token starts with the first,
+ * ends with the last and holds the others in order between). Within an item, terms are tried in
+ * the item's order at each token, the first that matches is counted and the item's next match
+ * starts after it: the leftmost-first, non-overlapping count of the item's alternation
+ * (match.term_regex) that the regex path gives.
+ *
+ * The column comes through the Arrow C stream interface (string view, string or large string),
+ * without a copy; the scan runs without the GIL.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Arrow C data interface (https://arrow.apache.org/docs/format/CDataInterface.html). */
+struct ArrowSchema {
+    const char *format;
+    const char *name;
+    const char *metadata;
+    int64_t flags;
+    int64_t n_children;
+    struct ArrowSchema **children;
+    struct ArrowSchema *dictionary;
+    void (*release)(struct ArrowSchema *);
+    void *private_data;
+};
+
+struct ArrowArray {
+    int64_t length;
+    int64_t null_count;
+    int64_t offset;
+    int64_t n_buffers;
+    int64_t n_children;
+    const void **buffers;
+    struct ArrowArray **children;
+    struct ArrowArray *dictionary;
+    void (*release)(struct ArrowArray *);
+    void *private_data;
+};
+
+struct ArrowArrayStream {
+    int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+    int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+    const char *(*get_last_error)(struct ArrowArrayStream *);
+    void (*release)(struct ArrowArrayStream *);
+    void *private_data;
+};
+
+typedef struct {
+    uint32_t first; /* index of the first fragment in the scanner's fragment arrays */
+    uint32_t n;     /* fragments */
+} TokenPattern;
+
+typedef struct {
+    uint32_t item;
+    uint32_t first; /* index of the first token pattern */
+    uint32_t n;     /* token patterns */
+} Term;
+
+#define SIG_BITS 19
+
+static inline uint32_t sig_bit(uint32_t four) { return (uint32_t)(four * 0x9E3779B1U) >> (32 - SIG_BITS); }
+
+/* The first four bytes of the token at pos, spaces after its end. */
+static inline uint32_t first_four(const char *text, uint32_t len, uint32_t pos) {
+    char four[4] = {' ', ' ', ' ', ' '};
+    memcpy(four, text + pos, len - pos < 4 ? len - pos : 4);
+    for (int i = 1; i < 4; i++)
+        if (four[i] == ' ') {
+            memset(four + i, ' ', 4 - i);
+            break;
+        }
+    uint32_t v;
+    memcpy(&v, four, 4);
+    return v;
+}
+
+typedef struct {
+    uint32_t prefix, n_prefix; /* terms whose first token starts with this node's bytes */
+    uint32_t exact, n_exact;   /* terms whose first token is this node's bytes */
+} Node;
+
+typedef struct {
+    uint32_t n_items;
+    uint32_t n_terms;
+    Term *terms;
+    TokenPattern *patterns;
+    uint32_t *frag_off, *frag_len;
+    char *pool;
+    /* A byte trie of the terms' first tokens (the whole token, or its fragment before the first
+     * `*`): nodes, and edges in an open-addressing table keyed by (node, byte). */
+    Node *nodes;
+    uint32_t n_nodes;
+    uint64_t *edge_keys; /* node << 8 | byte, plus 1: 0 is an empty slot */
+    uint32_t *edge_child;
+    uint64_t edge_mask;
+    uint32_t *cands; /* the terms of each node, in term order */
+    /* A filter on the first four bytes of a token (spaces after its end): bit sig_bit(bytes) is set
+     * when some first token may start so; first fragments shorter than that use short_starts. */
+    uint8_t sig[1 << (SIG_BITS - 3)];
+    uint8_t short_starts[8192]; /* bit (b0 << 8 | b1) */
+    int has_short;
+} Scanner;
+
+static inline uint64_t edge_slot(uint64_t key, uint64_t mask) { return (key * 0x9E3779B97F4A7C15ULL >> 17) & mask; }
+
+static inline uint32_t child(const Scanner *sc, uint32_t node, unsigned char byte) {
+    uint64_t key = ((uint64_t)node << 8 | byte) + 1;
+    for (uint64_t i = edge_slot(key, sc->edge_mask);; i = (i + 1) & sc->edge_mask) {
+        if (sc->edge_keys[i] == key) return sc->edge_child[i];
+        if (!sc->edge_keys[i]) return 0; /* the root is nobody's child */
+    }
+}
+
+static void set_bit(uint8_t *bits, uint32_t bit) { bits[bit >> 3] |= (uint8_t)(1 << (bit & 7)); }
+
+static inline int has_bit(const uint8_t *bits, uint32_t bit) { return bits[bit >> 3] >> (bit & 7) & 1; }
+
+/* Mark where a term's first token may start: its first four bytes, or its first two when its
+ * first fragment (a prefix) is shorter than four. */
+static void mark_start(Scanner *sc, const char *key, uint32_t len, int exact) {
+    if (exact || len >= 4) {
+        set_bit(sc->sig, sig_bit(first_four(key, len, 0)));
+    } else if (len >= 2) {
+        set_bit(sc->short_starts, (uint32_t)(unsigned char)key[0] << 8 | (unsigned char)key[1]);
+        sc->has_short = 1;
+    } else {
+        for (uint32_t b1 = 0; b1 < 256; b1++) set_bit(sc->short_starts, (uint32_t)(unsigned char)key[0] << 8 | b1);
+        sc->has_short = 1;
+    }
+}
+
+static void scanner_free(Scanner *sc) {
+    if (!sc) return;
+    free(sc->terms);
+    free(sc->patterns);
+    free(sc->frag_off);
+    free(sc->frag_len);
+    free(sc->pool);
+    free(sc->nodes);
+    free(sc->edge_keys);
+    free(sc->edge_child);
+    free(sc->cands);
+    free(sc);
+}
+
+static void capsule_free(PyObject *capsule) { scanner_free(PyCapsule_GetPointer(capsule, "agenda._scan.Scanner")); }
+
+/* The trie of the terms' first tokens; node_of[i] is the node where term i's key ends. */
+static int trie_build(Scanner *sc, uint32_t *node_of) {
+    size_t max_nodes = 1;
+    for (uint32_t i = 0; i < sc->n_terms; i++) max_nodes += sc->frag_len[sc->patterns[sc->terms[i].first].first];
+    uint64_t size = 16;
+    while (size < 2 * max_nodes) size <<= 1;
+    sc->nodes = calloc(max_nodes, sizeof(Node));
+    sc->edge_keys = calloc(size, sizeof(uint64_t));
+    sc->edge_child = calloc(size, sizeof(uint32_t));
+    sc->cands = malloc(sizeof(uint32_t) * (sc->n_terms ? sc->n_terms : 1));
+    if (!sc->nodes || !sc->edge_keys || !sc->edge_child || !sc->cands) return -1;
+    sc->edge_mask = size - 1;
+    sc->n_nodes = 1;
+    for (uint32_t i = 0; i < sc->n_terms; i++) {
+        const TokenPattern *head = &sc->patterns[sc->terms[i].first];
+        const unsigned char *key = (const unsigned char *)sc->pool + sc->frag_off[head->first];
+        uint32_t len = sc->frag_len[head->first], node = 0;
+        for (uint32_t b = 0; b < len; b++) {
+            uint32_t next = child(sc, node, key[b]);
+            if (!next) {
+                uint64_t ek = ((uint64_t)node << 8 | key[b]) + 1, j = edge_slot(ek, sc->edge_mask);
+                while (sc->edge_keys[j]) j = (j + 1) & sc->edge_mask;
+                sc->edge_keys[j] = ek;
+                sc->edge_child[j] = next = sc->n_nodes++;
+            }
+            node = next;
+        }
+        node_of[i] = node;
+        if (head->n == 1) sc->nodes[node].n_exact++;
+        else sc->nodes[node].n_prefix++;
+        mark_start(sc, (const char *)key, len, head->n == 1);
+    }
+    uint32_t used = 0;
+    for (uint32_t n = 0; n < sc->n_nodes; n++) {
+        sc->nodes[n].prefix = used;
+        used += sc->nodes[n].n_prefix;
+        sc->nodes[n].exact = used;
+        used += sc->nodes[n].n_exact;
+        sc->nodes[n].n_prefix = sc->nodes[n].n_exact = 0; /* counted again as filled */
+    }
+    for (uint32_t i = 0; i < sc->n_terms; i++) {
+        Node *node = &sc->nodes[node_of[i]];
+        if (sc->patterns[sc->terms[i].first].n == 1) sc->cands[node->exact + node->n_exact++] = i;
+        else sc->cands[node->prefix + node->n_prefix++] = i;
+    }
+    return 0;
+}
+
+static PyObject *scan_compile(PyObject *self, PyObject *args) {
+    unsigned int n_items;
+    PyObject *terms;
+    if (!PyArg_ParseTuple(args, "IO!", &n_items, &PyList_Type, &terms)) return NULL;
+    Py_ssize_t n_terms = PyList_GET_SIZE(terms);
+    Scanner *sc = calloc(1, sizeof(Scanner));
+    if (!sc) return PyErr_NoMemory();
+    sc->n_items = n_items;
+    sc->n_terms = (uint32_t)n_terms;
+    /* First pass: sizes. Each term is (item, [[fragment bytes, ...], ...]). */
+    Py_ssize_t n_patterns = 0, n_frags = 0, pool_size = 0;
+    for (Py_ssize_t i = 0; i < n_terms; i++) {
+        PyObject *term = PyList_GET_ITEM(terms, i);
+        PyObject *pats;
+        unsigned int item;
+        if (!PyTuple_Check(term) || !PyArg_ParseTuple(term, "IO!", &item, &PyList_Type, &pats) || item >= n_items ||
+            PyList_GET_SIZE(pats) == 0) {
+            scanner_free(sc);
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a term is (item, [[fragment, ...], ...])");
+            return NULL;
+        }
+        n_patterns += PyList_GET_SIZE(pats);
+        for (Py_ssize_t p = 0; p < PyList_GET_SIZE(pats); p++) {
+            PyObject *frags = PyList_GET_ITEM(pats, p);
+            if (!PyList_Check(frags) || PyList_GET_SIZE(frags) == 0) {
+                scanner_free(sc);
+                PyErr_SetString(PyExc_ValueError, "a token pattern is a non-empty list of fragments");
+                return NULL;
+            }
+            n_frags += PyList_GET_SIZE(frags);
+            for (Py_ssize_t f = 0; f < PyList_GET_SIZE(frags); f++) {
+                PyObject *frag = PyList_GET_ITEM(frags, f);
+                if (!PyBytes_Check(frag)) {
+                    scanner_free(sc);
+                    PyErr_SetString(PyExc_TypeError, "a fragment is bytes");
+                    return NULL;
+                }
+                pool_size += PyBytes_GET_SIZE(frag);
+            }
+        }
+    }
+    if (pool_size >= UINT32_MAX || n_frags >= UINT32_MAX) {
+        scanner_free(sc);
+        PyErr_SetString(PyExc_ValueError, "too many terms");
+        return NULL;
+    }
+    sc->terms = malloc(sizeof(Term) * (n_terms ? n_terms : 1));
+    sc->patterns = malloc(sizeof(TokenPattern) * (n_patterns ? n_patterns : 1));
+    sc->frag_off = malloc(sizeof(uint32_t) * (n_frags ? n_frags : 1));
+    sc->frag_len = malloc(sizeof(uint32_t) * (n_frags ? n_frags : 1));
+    sc->pool = malloc(pool_size ? pool_size : 1);
+    uint32_t *node_of = malloc(sizeof(uint32_t) * (n_terms ? n_terms : 1));
+    if (!sc->terms || !sc->patterns || !sc->frag_off || !sc->frag_len || !sc->pool || !node_of) {
+        free(node_of);
+        scanner_free(sc);
+        return PyErr_NoMemory();
+    }
+    uint32_t pi = 0, fi = 0, pool_used = 0;
+    for (Py_ssize_t i = 0; i < n_terms; i++) {
+        PyObject *term = PyList_GET_ITEM(terms, i);
+        PyObject *pats = PyTuple_GET_ITEM(term, 1);
+        sc->terms[i].item = (uint32_t)PyLong_AsUnsignedLong(PyTuple_GET_ITEM(term, 0));
+        sc->terms[i].first = pi;
+        sc->terms[i].n = (uint32_t)PyList_GET_SIZE(pats);
+        for (Py_ssize_t p = 0; p < PyList_GET_SIZE(pats); p++) {
+            PyObject *frags = PyList_GET_ITEM(pats, p);
+            sc->patterns[pi].first = fi;
+            sc->patterns[pi].n = (uint32_t)PyList_GET_SIZE(frags);
+            pi++;
+            for (Py_ssize_t f = 0; f < PyList_GET_SIZE(frags); f++) {
+                PyObject *frag = PyList_GET_ITEM(frags, f);
+                uint32_t len = (uint32_t)PyBytes_GET_SIZE(frag);
+                memcpy(sc->pool + pool_used, PyBytes_AS_STRING(frag), len);
+                sc->frag_off[fi] = pool_used;
+                sc->frag_len[fi] = len;
+                pool_used += len;
+                fi++;
+            }
+        }
+        const TokenPattern *head = &sc->patterns[sc->terms[i].first];
+        if (sc->frag_len[head->first] == 0) {
+            free(node_of);
+            scanner_free(sc);
+            PyErr_SetString(PyExc_ValueError, "a term must start with a literal");
+            return NULL;
+        }
+    }
+    int failed = trie_build(sc, node_of);
+    free(node_of);
+    if (failed) {
+        scanner_free(sc);
+        return PyErr_NoMemory();
+    }
+    PyObject *capsule = PyCapsule_New(sc, "agenda._scan.Scanner", capsule_free);
+    if (!capsule) scanner_free(sc);
+    return capsule;
+}
+
+/* Whether token t (len bytes) matches a token pattern. */
+static int pattern_matches(const Scanner *sc, const TokenPattern *p, const char *t, uint32_t len) {
+    const char *pool = sc->pool;
+    uint32_t f0 = p->first;
+    if (p->n == 1) return sc->frag_len[f0] == len && memcmp(pool + sc->frag_off[f0], t, len) == 0;
+    uint32_t head = sc->frag_len[f0], tail = sc->frag_len[f0 + p->n - 1];
+    if (head + tail > len) return 0;
+    if (memcmp(pool + sc->frag_off[f0], t, head) != 0) return 0;
+    if (memcmp(pool + sc->frag_off[f0 + p->n - 1], t + len - tail, tail) != 0) return 0;
+    /* Middle fragments in order, each at its leftmost place, within the bytes between. */
+    uint32_t at = head, end = len - tail;
+    for (uint32_t f = f0 + 1; f < f0 + p->n - 1; f++) {
+        uint32_t flen = sc->frag_len[f];
+        const char *frag = pool + sc->frag_off[f];
+        uint32_t found = UINT32_MAX;
+        for (uint32_t s = at; s + flen <= end; s++)
+            if (memcmp(t + s, frag, flen) == 0) {
+                found = s;
+                break;
+            }
+        if (found == UINT32_MAX) return 0;
+        at = found + flen;
+    }
+    return 1;
+}
+
+typedef struct {
+    uint32_t *cand;
+    size_t cap_cand;
+    uint32_t *next_free; /* per item: the byte offset a next match may start at */
+} Scratch;
+
+static int add_cands(Scratch *w, size_t *n, const uint32_t *cands, uint32_t count) {
+    if (!count) return 0;
+    if (*n + count > w->cap_cand) {
+        size_t cap = w->cap_cand ? w->cap_cand : 64;
+        while (cap < *n + count) cap *= 2;
+        uint32_t *cand = realloc(w->cand, cap * sizeof(uint32_t));
+        if (!cand) return -1;
+        w->cand = cand;
+        w->cap_cand = cap;
+    }
+    memcpy(w->cand + *n, cands, sizeof(uint32_t) * count);
+    *n += count;
+    return 0;
+}
+
+static inline uint32_t token_end(const char *text, uint32_t len, uint32_t at) {
+    while (at < len && text[at] != ' ') at++;
+    return at;
+}
+
+/* Count the terms that start at the token at pos; the item's next match starts after each. */
+static int match_at(const Scanner *sc, Scratch *w, const char *text, uint32_t len, uint32_t pos, uint32_t *counts,
+                    size_t stride) {
+    const char *tok = text + pos;
+    uint32_t end = token_end(text, len, pos), tlen = end - pos;
+    size_t nc = 0;
+    uint32_t node = 0;
+    for (uint32_t b = 0; b < tlen; b++) {
+        node = child(sc, node, (unsigned char)tok[b]);
+        if (!node) break;
+        const Node *n = &sc->nodes[node];
+        if (add_cands(w, &nc, sc->cands + n->prefix, n->n_prefix)) return -1;
+        if (b + 1 == tlen && add_cands(w, &nc, sc->cands + n->exact, n->n_exact)) return -1;
+    }
+    for (size_t c = 1; c < nc; c++) /* a few candidates: insertion sort into term order */
+        for (size_t d = c; d > 0 && w->cand[d - 1] > w->cand[d]; d--) {
+            uint32_t t = w->cand[d];
+            w->cand[d] = w->cand[d - 1];
+            w->cand[d - 1] = t;
+        }
+    for (size_t c = 0; c < nc; c++) {
+        const Term *term = &sc->terms[w->cand[c]];
+        if (w->next_free[term->item] > pos) continue;
+        int ok = pattern_matches(sc, &sc->patterns[term->first], tok, tlen);
+        uint32_t last = end;
+        for (uint32_t p = 1; ok && p < term->n; p++) {
+            uint32_t next = last;
+            while (next < len && text[next] == ' ') next++;
+            last = token_end(text, len, next);
+            ok = next < len && pattern_matches(sc, &sc->patterns[term->first + p], text + next, last - next);
+        }
+        if (ok) {
+            counts[term->item * stride]++;
+            w->next_free[term->item] = last;
+        }
+    }
+    return 0;
+}
+
+static inline uint64_t load64(const char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* Bit 7 of each byte set where the byte is not a space. */
+static inline uint64_t non_space(uint64_t v) {
+    const uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
+    uint64_t x = v ^ 0x2020202020202020ULL;
+    return (((x & low7) + low7) | x) & ~low7;
+}
+
+/* Count the terms of every item in one token string; counts[item * stride] += hits. Tokens are
+ * found eight bytes at a time, and only those whose first bytes may start some term are looked up. */
+static int scan_string(const Scanner *sc, Scratch *w, const char *text, uint32_t len, uint32_t *counts,
+                       size_t stride) {
+    for (uint32_t it = 0; it < sc->n_items; it++) w->next_free[it] = 0;
+    uint64_t before = 0; /* bit 7: the byte before this word is not a space */
+    for (uint32_t base = 0; base < len; base += 8) {
+        uint64_t v;
+        if (base + 8 <= len) {
+            v = load64(text + base);
+        } else {
+            char tail[8];
+            memset(tail, ' ', 8);
+            memcpy(tail, text + base, len - base);
+            v = load64(tail);
+        }
+        uint64_t here = non_space(v);
+        uint64_t starts = here & ~((here << 8) | before);
+        before = here >> 56;
+        while (starts) {
+            uint32_t pos = base + ((uint32_t)__builtin_ctzll(starts) >> 3);
+            starts &= starts - 1;
+            if (!has_bit(sc->sig, sig_bit(first_four(text, len, pos))) &&
+                !(sc->has_short && pos + 1 < len &&
+                  has_bit(sc->short_starts, (uint32_t)(unsigned char)text[pos] << 8 | (unsigned char)text[pos + 1])))
+                continue;
+            if (match_at(sc, w, text, len, pos, counts, stride)) return -1;
+        }
+    }
+    return 0;
+}
+
+/* Rows of one Arrow array of strings: view, utf8 or large utf8. */
+static int scan_array(const Scanner *sc, Scratch *w, const char *format, const struct ArrowArray *a, uint32_t *counts,
+                      size_t stride, size_t row0) {
+    const uint8_t *valid = a->n_buffers > 0 ? a->buffers[0] : NULL;
+    for (int64_t r = 0; r < a->length; r++) {
+        int64_t i = r + a->offset;
+        if (valid && !(valid[i >> 3] & (1 << (i & 7)))) continue;
+        const char *s;
+        uint32_t len;
+        if (format[0] == 'v') {
+            const uint8_t *view = (const uint8_t *)a->buffers[1] + 16 * i;
+            int32_t vlen;
+            memcpy(&vlen, view, 4);
+            len = (uint32_t)vlen;
+            if (vlen <= 12) {
+                s = (const char *)view + 4;
+            } else {
+                int32_t buf, off;
+                memcpy(&buf, view + 8, 4);
+                memcpy(&off, view + 12, 4);
+                s = (const char *)a->buffers[2 + buf] + off;
+            }
+        } else if (format[0] == 'u') {
+            const int32_t *offs = a->buffers[1];
+            s = (const char *)a->buffers[2] + offs[i];
+            len = (uint32_t)(offs[i + 1] - offs[i]);
+        } else {
+            const int64_t *offs = a->buffers[1];
+            s = (const char *)a->buffers[2] + offs[i];
+            len = (uint32_t)(offs[i + 1] - offs[i]);
+        }
+        if (scan_string(sc, w, s, len, counts + row0 + r, stride)) return -1;
+    }
+    return 0;
+}
+
+static PyObject *scan_count(PyObject *self, PyObject *args) {
+    PyObject *capsule, *stream_capsule;
+    Py_ssize_t n_rows;
+    if (!PyArg_ParseTuple(args, "OOn", &capsule, &stream_capsule, &n_rows)) return NULL;
+    Scanner *sc = PyCapsule_GetPointer(capsule, "agenda._scan.Scanner");
+    if (!sc) return NULL;
+    struct ArrowArrayStream *stream = PyCapsule_GetPointer(stream_capsule, "arrow_array_stream");
+    if (!stream) return NULL;
+    if (!stream->release) {
+        PyErr_SetString(PyExc_ValueError, "the Arrow stream was already consumed");
+        return NULL;
+    }
+    struct ArrowSchema schema;
+    if (stream->get_schema(stream, &schema)) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot read the Arrow stream's schema");
+        return NULL;
+    }
+    char format = schema.format ? schema.format[0] : 0;
+    int supported = schema.format && (strcmp(schema.format, "vu") == 0 || strcmp(schema.format, "u") == 0 ||
+                                      strcmp(schema.format, "U") == 0);
+    if (schema.release) schema.release(&schema);
+    if (!supported) {
+        PyErr_SetString(PyExc_TypeError, "the column is not of strings");
+        return NULL;
+    }
+    const char fmt[2] = {format, 0};
+    size_t cells = (size_t)sc->n_items * (size_t)n_rows;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(cells * sizeof(uint32_t)));
+    if (!out) return NULL;
+    uint32_t *counts = (uint32_t *)PyBytes_AS_STRING(out);
+    memset(counts, 0, cells * sizeof(uint32_t));
+    Scratch w = {0};
+    w.next_free = malloc(sizeof(uint32_t) * (sc->n_items ? sc->n_items : 1));
+    int failed = w.next_free == NULL, too_long = 0;
+    size_t row = 0;
+    while (!failed) {
+        struct ArrowArray array;
+        if (stream->get_next(stream, &array)) {
+            failed = 2;
+            break;
+        }
+        if (!array.release) break;
+        if (row + (size_t)array.length > (size_t)n_rows) {
+            too_long = 1;
+        } else {
+            Py_BEGIN_ALLOW_THREADS failed = scan_array(sc, &w, fmt, &array, counts, (size_t)n_rows, row);
+            Py_END_ALLOW_THREADS
+        }
+        row += (size_t)array.length;
+        array.release(&array);
+        if (too_long) break;
+    }
+    stream->release(stream);
+    free(w.cand);
+    free(w.next_free);
+    if (failed || too_long || row != (size_t)n_rows) {
+        Py_DECREF(out);
+        if (failed == 1) return PyErr_NoMemory();
+        PyErr_SetString(PyExc_ValueError, failed ? "cannot read the Arrow stream" : "the column has another length");
+        return NULL;
+    }
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"compile", scan_compile, METH_VARARGS,
+     "compile(n_items, terms) -> scanner: terms in each item's order, as (item, [[fragment bytes, ...], ...])"},
+    {"count", scan_count, METH_VARARGS,
+     "count(scanner, arrow_stream_capsule, n_rows) -> bytes: uint32 counts, item by item, n_rows each"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scan", "Native term counts over token strings.", -1,
+                                    methods};
+
+PyMODINIT_FUNC PyInit__scan(void) { return PyModule_Create(&module); }

@@ -1,0 +1,157 @@
+"""The native term counter (agenda._scan) gives the regex path's counts.
+
+The regex path is each item's alternation of `match.term_regex` counted by polars; the native
+counter reads the token patterns of the same terms. Hand-counted cases first, then random terms
+over a tiny vocabulary, where matches are dense, adjacent and nested.
+"""
+
+from __future__ import annotations
+
+import random
+
+import polars as pl
+import pytest
+
+import agenda
+from agenda import scan
+from agenda.match import ANY_TOKEN, GLOB, term_patterns, term_regex
+from conftest import make_codebook
+
+pytestmark = pytest.mark.skipif(scan._scan is None, reason="agenda._scan is not built")
+
+
+def test_native_counter_is_built():
+    # CI and `make test` build it with the package; without it every count takes the regex path.
+    assert scan._scan is not None and scan.native()
+
+
+def words(term: str) -> list[list[list[str]]]:
+    """Words of a term already in tokens: words split on spaces, pieces on `*`, tokens on `_`."""
+    return [[[t for t in piece.split("_") if t] for piece in word.split("*")] for word in term.split()]
+
+
+def native_counts(items: list[list[str]], texts: list[str]) -> list[list[int]]:
+    scanner = scan.TermScanner(
+        [(f"i{n}", tuple(term_patterns(words(t)) for t in terms)) for n, terms in enumerate(items)]
+    )
+    return [s.to_list() for s in scanner.count(pl.Series(texts, dtype=pl.String))]
+
+
+def regex_counts(items: list[list[str]], texts: list[str]) -> list[list[int]]:
+    series = pl.Series(texts, dtype=pl.String)
+    return [series.str.count_matches("|".join(term_regex(words(t), False) for t in terms)).to_list() for terms in items]
+
+
+@pytest.mark.parametrize(
+    ("terms", "text", "hits"),
+    [
+        (["a"], " a  a  a ", 3),  # adjacent repeats
+        (["a b"], " a  b  a  b  a ", 2),
+        (["a b", "a"], " a  b  a ", 2),  # the longer term first, then what is left
+        (["a", "a b"], " a  b  a ", 2),  # order decides at one start: "a", then "a" again
+        (["b c"], " a  b  c ", 1),  # at the end
+        (["a"], " ab  ba  a ", 1),  # whole tokens only
+        (["ab*"], " ab  abc  xab  a ", 2),  # a prefix, matching the empty rest too
+        (["a*c"], " ac  abc  abcd  c ", 2),
+        (["a*b*c"], " abc  aXbYc  acb  abbc ", 3),
+        (["x * z"], " x  y  z  x  z ", 1),  # `*` alone: exactly one token
+        (["украин*"], " украина  украинский  россия ", 2),
+        (["u_._s"], " u  .  s  us ", 1),  # a piece of several tokens
+        (["u_.*"], " u  .s  u  .  ", 2),
+        (["longtokenname"], "  longtokenname     longtokenname ", 2),  # runs of spaces, across 8-byte words
+        (["a"], " ", 0),
+        (["a"], "", 0),
+    ],
+)
+def test_hand_counted(terms, text, hits):
+    assert native_counts([terms], [text]) == [[hits]]
+    assert regex_counts([terms], [text]) == [[hits]]
+
+
+VOCABULARY = ["a", "b", "ab", "ba", "aab", "abc", "ж", "жа", "ёж", ".", "abcdefghij"]
+
+
+def random_term(rng: random.Random) -> str:
+    """A term that starts with a literal (terms that start with `*` take the regex path)."""
+
+    def piece() -> str:
+        return "_".join(rng.choice(VOCABULARY) for _ in range(rng.choice([0, 1, 1, 1, 2])))
+
+    def word(first: bool) -> str:
+        pieces = [piece() for _ in range(rng.choice([1, 1, 1, 2, 3]))]
+        if first:
+            pieces[0] = pieces[0] or rng.choice(VOCABULARY)
+        return "*".join(pieces)
+
+    return " ".join(word(i == 0) for i in range(rng.choice([1, 1, 2, 3])))
+
+
+def random_text(rng: random.Random) -> str:
+    tokens = [rng.choice(VOCABULARY + ["c", "abd", "жаба"]) for _ in range(rng.randint(0, 40))]
+    gaps = [rng.choice(["  ", "  ", "   ", "    "]) for _ in tokens]
+    return " " + "".join(t + g for t, g in zip(tokens, gaps)) if tokens else " "
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_terms_agree_with_the_regex_path(seed):
+    rng = random.Random(seed)
+    items = []
+    for _ in range(rng.randint(1, 4)):
+        terms = [random_term(rng) for _ in range(rng.randint(1, 8))]
+        regexes = [term_regex(words(t), False) for t in terms]
+        # Only terms that start with a literal, as compile_codebook gives the fast path.
+        items.append([t for t, r in zip(terms, regexes) if not r[1:].startswith((GLOB, ANY_TOKEN))] or ["a"])
+    texts = [random_text(rng) for _ in range(200)]
+    assert native_counts(items, texts) == regex_counts(items, texts)
+
+
+def test_chunks_slices_and_nulls():
+    terms = [["a b", "ab*"]]
+    texts = [random_text(random.Random(i)) for i in range(300)]
+    expected = regex_counts(terms, texts)[0]
+    scanner = scan.TermScanner([("x", tuple(term_patterns(words(t)) for t in terms[0]))])
+    chunked = pl.concat([pl.Series(texts[:100]), pl.Series(texts[100:])], rechunk=False)
+    assert chunked.n_chunks() == 2
+    assert scanner.count(chunked)[0].to_list() == expected
+    assert scanner.count(chunked.slice(50, 200))[0].to_list() == expected[50:250]
+    with_null = pl.Series([texts[0], None, texts[2]], dtype=pl.String)
+    assert scanner.count(with_null)[0].to_list() == [expected[0], 0, expected[2]]
+
+
+def test_huge_unit():
+    text = " " + "  ".join(["a", "b", "ab", "abc"] * 250_000) + " "
+    assert native_counts([["a b", "abc"], ["ab*"]], [text]) == regex_counts([["a b", "abc"], ["ab*"]], [text])
+
+
+def test_wrong_column_is_an_error():
+    scanner = scan.TermScanner([("x", ((("a",),),))])
+    with pytest.raises(TypeError):
+        scanner.count(pl.Series([1, 2]))
+
+
+def test_codebook_counts_equal_with_native_counter_off(monkeypatch):
+    codebook = make_codebook(
+        """
+        - id: x
+          code: 1
+          label: X
+          terms: [Ukrain*, cyber attack*, new START, "* sanctions"]
+          exclude: [cyber attack simulator]
+        - id: y
+          code: 2
+          label: Y
+          terms: [Iran nuclear deal, JCPOA, Iran*]
+        """
+    )
+    texts = [
+        "Ukraine and Ukrainian cyber attacks; new START and New Start.",
+        "Iran's Iran nuclear deal (JCPOA), harsh sanctions, a cyber attack simulator.",
+        "Nothing here.",
+    ]
+    units = pl.DataFrame({"doc_id": ["a", "b", "c"], "unit": [1, 1, 1], "text": texts})
+    native = agenda.code_units(units, codebook).collect()
+    monkeypatch.setenv("AGENDA_NATIVE", "0")
+    assert not scan.native()
+    regex = agenda.code_units(units, codebook).collect()
+    assert native.equals(regex)
+    assert native["x"].to_list() == [5, 1, 0] and native["y"].to_list() == [0, 3, 0]
