@@ -533,11 +533,383 @@ static PyObject *scan_count(PyObject *self, PyObject *args) {
     return out;
 }
 
+/* ---- Token strings and word counts of raw text (normalize.add_tokens, segment.n_words) ----
+ *
+ * For units made only of "simple" characters (a table from normalize: ASCII, separators, the
+ * letters whose lower case needs no context, mapped punctuation), a token string is the text
+ * with each character replaced by its mapping (or kept), padded with a space at each end; a
+ * word is a whitespace-separated run holding a word character. Other units are flagged for the
+ * general path. */
+
+#define SIMPLE 1
+#define SPACE 2
+#define WORD 4
+#define MAPPED 8
+
+typedef struct {
+    uint8_t kind[0x10000];
+    uint32_t rep_off[0x10000];
+    uint8_t rep_len[0x10000];
+    uint32_t max_out; /* the most bytes a character becomes: its mapping, or its own four at most */
+    char *pool;       /* the mappings, with 16 bytes to spare after the last */
+    char ascii_out[128][8]; /* what each ASCII character becomes (at most 8 bytes), and its length */
+    uint8_t ascii_len[128];
+} Tokenizer;
+
+static void tokenizer_capsule_free(PyObject *capsule) {
+    Tokenizer *tk = PyCapsule_GetPointer(capsule, "agenda._scan.Tokenizer");
+    if (tk) free(tk->pool);
+    free(tk);
+}
+
+static PyObject *tokenizer_compile(PyObject *self, PyObject *args) {
+    Py_buffer kind;
+    PyObject *map;
+    if (!PyArg_ParseTuple(args, "y*O!", &kind, &PyDict_Type, &map)) return NULL;
+    if (kind.len != 0x10000) {
+        PyBuffer_Release(&kind);
+        PyErr_SetString(PyExc_ValueError, "kind holds one byte per code point below U+10000");
+        return NULL;
+    }
+    Tokenizer *tk = calloc(1, sizeof(Tokenizer));
+    Py_ssize_t pool_size = 0, pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(map, &pos, &key, &value)) pool_size += PyBytes_Check(value) ? PyBytes_GET_SIZE(value) : 0;
+    if (tk) tk->pool = calloc(pool_size + 16, 1);
+    if (!tk || !tk->pool) {
+        PyBuffer_Release(&kind);
+        if (tk) free(tk);
+        return PyErr_NoMemory();
+    }
+    memcpy(tk->kind, kind.buf, 0x10000);
+    PyBuffer_Release(&kind);
+    tk->max_out = 4;
+    uint32_t used = 0;
+    pos = 0;
+    while (PyDict_Next(map, &pos, &key, &value)) {
+        long cp = PyLong_AsLong(key);
+        if (cp < 0 || cp >= 0x10000 || !PyBytes_Check(value) || PyBytes_GET_SIZE(value) > 255) {
+            free(tk->pool);
+            free(tk);
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "map: code point below U+10000 to bytes");
+            return NULL;
+        }
+        uint32_t len = (uint32_t)PyBytes_GET_SIZE(value);
+        memcpy(tk->pool + used, PyBytes_AS_STRING(value), len);
+        tk->rep_off[cp] = used;
+        tk->rep_len[cp] = (uint8_t)len;
+        tk->kind[cp] |= MAPPED;
+        used += len;
+        if (len > tk->max_out) tk->max_out = len;
+    }
+    for (uint32_t c = 0; c < 128; c++) {
+        uint32_t len = tk->kind[c] & MAPPED ? tk->rep_len[c] : 1;
+        if (len > 8) {
+            free(tk->pool);
+            free(tk);
+            PyErr_SetString(PyExc_ValueError, "an ASCII character maps to more than 8 bytes");
+            return NULL;
+        }
+        if (tk->kind[c] & MAPPED) memcpy(tk->ascii_out[c], tk->pool + tk->rep_off[c], len);
+        else tk->ascii_out[c][0] = (char)c;
+        tk->ascii_len[c] = (uint8_t)len;
+    }
+    PyObject *capsule = PyCapsule_New(tk, "agenda._scan.Tokenizer", tokenizer_capsule_free);
+    if (!capsule) {
+        free(tk->pool);
+        free(tk);
+    }
+    return capsule;
+}
+
+/* The code point at s[*i] (valid UTF-8, as Arrow strings are), and *i moved past it. */
+static inline uint32_t next_code_point(const unsigned char *s, uint32_t *i) {
+    uint32_t c = s[*i];
+    if (c < 0x80) {
+        *i += 1;
+    } else if (c < 0xE0) {
+        c = (c & 0x1F) << 6 | (s[*i + 1] & 0x3F);
+        *i += 2;
+    } else if (c < 0xF0) {
+        c = (c & 0x0F) << 12 | (s[*i + 1] & 0x3F) << 6 | (s[*i + 2] & 0x3F);
+        *i += 3;
+    } else {
+        c = (c & 0x07) << 18 | (s[*i + 1] & 0x3F) << 12 | (s[*i + 2] & 0x3F) << 6 | (s[*i + 3] & 0x3F);
+        *i += 4;
+    }
+    return c;
+}
+
+static inline uint8_t kind_of(const Tokenizer *tk, uint32_t cp) { return cp < 0x10000 ? tk->kind[cp] : 0; }
+
+/* One string of an Arrow array of strings (view, utf8 or large utf8); 0 when null. */
+static int string_at(const char *format, const struct ArrowArray *a, int64_t r, const char **s, uint32_t *len) {
+    int64_t i = r + a->offset;
+    const uint8_t *valid = a->n_buffers > 0 ? a->buffers[0] : NULL;
+    if (valid && !(valid[i >> 3] & (1 << (i & 7)))) return 0;
+    if (format[0] == 'v') {
+        const uint8_t *view = (const uint8_t *)a->buffers[1] + 16 * i;
+        int32_t vlen, buf, off;
+        memcpy(&vlen, view, 4);
+        *len = (uint32_t)vlen;
+        if (vlen <= 12) {
+            *s = (const char *)view + 4;
+        } else {
+            memcpy(&buf, view + 8, 4);
+            memcpy(&off, view + 12, 4);
+            *s = (const char *)a->buffers[2 + buf] + off;
+        }
+    } else if (format[0] == 'u') {
+        const int32_t *offs = a->buffers[1];
+        *s = (const char *)a->buffers[2] + offs[i];
+        *len = (uint32_t)(offs[i + 1] - offs[i]);
+    } else {
+        const int64_t *offs = a->buffers[1];
+        *s = (const char *)a->buffers[2] + offs[i];
+        *len = (uint32_t)(offs[i + 1] - offs[i]);
+    }
+    return 1;
+}
+
+/* A large-utf8 Arrow array built here: its buffers live in the private data. */
+typedef struct {
+    int64_t *offsets;
+    char *data;
+    const void *buffers[3];
+} Built;
+
+static void built_release(struct ArrowArray *a) {
+    Built *b = a->private_data;
+    free(b->offsets);
+    free(b->data);
+    free(b);
+    a->release = NULL;
+}
+
+static void schema_release(struct ArrowSchema *s) { s->release = NULL; }
+
+static void schema_capsule_free(PyObject *capsule) {
+    struct ArrowSchema *s = PyCapsule_GetPointer(capsule, "arrow_schema");
+    if (s && s->release) s->release(s);
+    free(s);
+}
+
+static void array_capsule_free(PyObject *capsule) {
+    struct ArrowArray *a = PyCapsule_GetPointer(capsule, "arrow_array");
+    if (a && a->release) a->release(a);
+    free(a);
+}
+
+typedef struct {
+    const Tokenizer *tk;
+    int tokens; /* 1: token strings, 0: word counts */
+    uint8_t *not_simple;
+    uint32_t *words;
+    int64_t *offsets;
+    char *data;
+    size_t cap, used;
+} Normalizing;
+
+static int reserve(Normalizing *n, size_t more) {
+    if (n->used + more <= n->cap) return 0;
+    size_t cap = n->cap ? n->cap : 1 << 20;
+    while (cap < n->used + more) cap *= 2;
+    char *data = realloc(n->data, cap);
+    if (!data) return -1;
+    n->data = data;
+    n->cap = cap;
+    return 0;
+}
+
+static int normalize_array(Normalizing *n, const char *format, const struct ArrowArray *a, size_t row0) {
+    const Tokenizer *tk = n->tk;
+    for (int64_t r = 0; r < a->length; r++) {
+        size_t row = row0 + (size_t)r;
+        const char *str = NULL;
+        uint32_t len = 0;
+        int simple = string_at(format, a, r, &str, &len);
+        const unsigned char *s = (const unsigned char *)str;
+        if (n->tokens) {
+            /* Mappings are written 8 or 16 bytes at a time: room for that past the end. */
+            if (simple && reserve(n, (size_t)len * tk->max_out + 2 + 16)) return -1;
+            size_t start = n->used;
+            char *o = n->data + n->used;
+            if (simple) *o++ = ' ';
+            for (uint32_t i = 0; simple && i < len;) {
+                uint32_t c = s[i];
+                if (c < 0x80) {
+                    simple = tk->kind[c] & SIMPLE;
+                    memcpy(o, tk->ascii_out[c], 8);
+                    o += tk->ascii_len[c];
+                    i++;
+                    continue;
+                }
+                uint32_t at = i, cp = next_code_point(s, &i);
+                uint8_t k = kind_of(tk, cp);
+                if (!(k & SIMPLE)) {
+                    simple = 0;
+                } else if (k & MAPPED) {
+                    memcpy(o, tk->pool + tk->rep_off[cp], 16);
+                    o += tk->rep_len[cp];
+                } else {
+                    for (uint32_t b = at; b < i; b++) *o++ = (char)s[b];
+                }
+            }
+            if (simple) {
+                *o++ = ' ';
+                n->used = (size_t)(o - n->data);
+            } else {
+                n->used = start;
+            }
+            n->offsets[row + 1] = (int64_t)n->used;
+        } else {
+            uint32_t words = 0, in_run = 0; /* in_run: the run of non-spaces holds a word character */
+            for (uint32_t i = 0; simple && i < len;) {
+                uint32_t c = s[i];
+                uint8_t k;
+                if (c < 0x80) {
+                    k = tk->kind[c];
+                    i++;
+                } else {
+                    k = kind_of(tk, next_code_point(s, &i));
+                }
+                uint32_t word = k >> 2 & 1, space = k >> 1 & 1;
+                simple = k & SIMPLE;
+                words += word & (in_run ^ 1); /* the first word character of a run */
+                in_run = (in_run | word) & (space ^ 1);
+            }
+            n->words[row] = simple ? words : 0;
+        }
+        n->not_simple[row] = !simple;
+    }
+    return 0;
+}
+
+/* tokens(tokenizer, stream, n_rows, tokens) -> (schema capsule, array capsule, not_simple) or (words, not_simple) */
+static PyObject *tokenizer_run(PyObject *self, PyObject *args) {
+    PyObject *capsule, *stream_capsule;
+    Py_ssize_t n_rows;
+    int tokens;
+    if (!PyArg_ParseTuple(args, "OOnp", &capsule, &stream_capsule, &n_rows, &tokens)) return NULL;
+    Tokenizer *tk = PyCapsule_GetPointer(capsule, "agenda._scan.Tokenizer");
+    if (!tk) return NULL;
+    struct ArrowArrayStream *stream = PyCapsule_GetPointer(stream_capsule, "arrow_array_stream");
+    if (!stream) return NULL;
+    if (!stream->release) {
+        PyErr_SetString(PyExc_ValueError, "the Arrow stream was already consumed");
+        return NULL;
+    }
+    struct ArrowSchema schema;
+    if (stream->get_schema(stream, &schema)) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot read the Arrow stream's schema");
+        return NULL;
+    }
+    int supported = schema.format && (strcmp(schema.format, "vu") == 0 || strcmp(schema.format, "u") == 0 ||
+                                      strcmp(schema.format, "U") == 0);
+    const char fmt[2] = {supported ? schema.format[0] : 0, 0};
+    if (schema.release) schema.release(&schema);
+    if (!supported) {
+        stream->release(stream);
+        PyErr_SetString(PyExc_TypeError, "the column is not of strings");
+        return NULL;
+    }
+    PyObject *not_simple = PyBytes_FromStringAndSize(NULL, n_rows);
+    PyObject *words = tokens ? NULL : PyBytes_FromStringAndSize(NULL, n_rows * (Py_ssize_t)sizeof(uint32_t));
+    Normalizing n = {tk, tokens, NULL, NULL, NULL, NULL, 0, 0};
+    int failed = !not_simple || (!tokens && !words);
+    if (!failed) {
+        n.not_simple = (uint8_t *)PyBytes_AS_STRING(not_simple);
+        memset(n.not_simple, 1, (size_t)n_rows);
+        if (words) n.words = (uint32_t *)PyBytes_AS_STRING(words);
+        if (tokens) {
+            n.offsets = calloc((size_t)n_rows + 1, sizeof(int64_t));
+            failed = !n.offsets || reserve(&n, 1);
+        }
+    }
+    size_t row = 0;
+    while (!failed) {
+        struct ArrowArray array;
+        if (stream->get_next(stream, &array)) {
+            failed = 2;
+            break;
+        }
+        if (!array.release) break;
+        if (row + (size_t)array.length > (size_t)n_rows) {
+            failed = 3;
+        } else {
+            Py_BEGIN_ALLOW_THREADS failed = normalize_array(&n, fmt, &array, row);
+            Py_END_ALLOW_THREADS
+        }
+        row += (size_t)array.length;
+        array.release(&array);
+    }
+    stream->release(stream);
+    if (!failed && row != (size_t)n_rows) failed = 3;
+    if (failed) {
+        free(n.offsets);
+        free(n.data);
+        Py_XDECREF(not_simple);
+        Py_XDECREF(words);
+        if (failed == 1) return PyErr_Occurred() ? NULL : PyErr_NoMemory();
+        PyErr_SetString(PyExc_ValueError, failed == 2 ? "cannot read the Arrow stream" : "the column has another length");
+        return NULL;
+    }
+    if (!tokens) return Py_BuildValue("(NN)", words, not_simple);
+    struct ArrowSchema *out_schema = calloc(1, sizeof(struct ArrowSchema));
+    struct ArrowArray *out_array = calloc(1, sizeof(struct ArrowArray));
+    Built *built = calloc(1, sizeof(Built));
+    if (!out_schema || !out_array || !built) {
+        free(out_schema);
+        free(out_array);
+        free(built);
+        free(n.offsets);
+        free(n.data);
+        Py_DECREF(not_simple);
+        return PyErr_NoMemory();
+    }
+    out_schema->format = "U";
+    out_schema->name = "";
+    out_schema->flags = 0;
+    out_schema->release = schema_release;
+    built->offsets = n.offsets;
+    built->data = n.data;
+    built->buffers[0] = NULL;
+    built->buffers[1] = n.offsets;
+    built->buffers[2] = n.data;
+    out_array->length = n_rows;
+    out_array->null_count = 0;
+    out_array->n_buffers = 3;
+    out_array->buffers = built->buffers;
+    out_array->release = built_release;
+    out_array->private_data = built;
+    PyObject *schema_capsule = PyCapsule_New(out_schema, "arrow_schema", schema_capsule_free);
+    if (!schema_capsule) {
+        free(out_schema);
+        built_release(out_array);
+        free(out_array);
+        Py_DECREF(not_simple);
+        return NULL;
+    }
+    PyObject *array_capsule = PyCapsule_New(out_array, "arrow_array", array_capsule_free);
+    if (!array_capsule) {
+        Py_DECREF(schema_capsule);
+        built_release(out_array);
+        free(out_array);
+        Py_DECREF(not_simple);
+        return NULL;
+    }
+    return Py_BuildValue("(NNN)", schema_capsule, array_capsule, not_simple);
+}
+
 static PyMethodDef methods[] = {
     {"compile", scan_compile, METH_VARARGS,
      "compile(n_items, terms) -> scanner: terms in each item's order, as (item, [[fragment bytes, ...], ...])"},
     {"count", scan_count, METH_VARARGS,
      "count(scanner, arrow_stream_capsule, n_rows) -> bytes: uint32 counts, item by item, n_rows each"},
+    {"tokenizer", tokenizer_compile, METH_VARARGS,
+     "tokenizer(kind, map) -> tokenizer: kind[code point] flags (1 simple, 2 space, 4 word), map {code point: bytes}"},
+    {"normalize", tokenizer_run, METH_VARARGS,
+     "normalize(tokenizer, arrow_stream_capsule, n_rows, tokens) -> (schema, array, not_simple) or (words, not_simple)"},
     {NULL, NULL, 0, NULL},
 };
 

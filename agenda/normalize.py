@@ -14,8 +14,11 @@ lower-casing, the same mapping, and a regex pass for rarer punctuation. Both giv
 
 import string
 import unicodedata
+from functools import cache
 
 import polars as pl
+
+from agenda import scan
 
 # Folded before matching: typographic quotes and apostrophes to plain ones, Russian ё to е,
 # invisible characters removed.
@@ -166,16 +169,33 @@ _SIMPLE = set(map(chr, range(0x20, 0x7F))) | set(SEPARATORS) | set(_SIMPLE_MAP) 
 _NOT_SIMPLE = f"[^{_char_class(set(map(ord, _SIMPLE)))}]"
 
 
+def _padded(tokens: pl.Series) -> pl.Series:
+    return tokens.to_frame("t").select(pl.concat_str([pl.lit(" "), pl.col("t"), pl.lit(" ")])).to_series()
+
+
+@cache
+def native_normalizer() -> scan.TextNormalizer:
+    """The native token strings and word counts of simple units (see agenda.scan), built once."""
+    return scan.TextNormalizer(_SIMPLE, _SIMPLE_MAP)
+
+
 def _token_series(text: pl.Series, case_sensitive: bool, join_hyphens: bool) -> pl.Series:
-    """Token strings of a column of text, unpadded: the fast pass where it gives the same string."""
+    """Padded token strings of a column of text: the fast pass where it gives the same string.
+
+    The fast pass is native (agenda.scan) where it is built, one Aho-Corasick pass of polars
+    otherwise.
+    """
     if case_sensitive or join_hyphens:
         general = _general_tokens(text.to_frame("t").lazy(), "t", "o", case_sensitive, join_hyphens)
-        return general.collect()["o"]
-    fast = text.str.replace_many(list(_SIMPLE_MAP), list(_SIMPLE_MAP.values()))
-    rows = text.str.contains(_NOT_SIMPLE).arg_true()
+        return _padded(general.collect()["o"])
+    if scan.native():
+        fast, rows = native_normalizer().tokens(text)
+    else:
+        fast = _padded(text.str.replace_many(list(_SIMPLE_MAP), list(_SIMPLE_MAP.values())))
+        rows = text.str.contains(_NOT_SIMPLE).arg_true()
     if len(rows):
         general = _general_tokens(text.gather(rows).to_frame("t").lazy(), "t", "o").collect()["o"]
-        fast = fast.scatter(rows, general)
+        fast = fast.scatter(rows, _padded(general))
     return fast
 
 
@@ -185,14 +205,14 @@ def add_tokens(
     """Add column `out`: the padded token string of column `text`, which every rule is matched against.
 
     Units made only of simple characters (ASCII, and the letters of the Latin, Greek and Cyrillic
-    scripts whose lower case needs no context) take one Aho-Corasick pass that doubles spaces,
-    lower-cases and maps the common characters; the others take the general path (see
-    `_general_tokens`), which gives the same string where both apply.
+    scripts whose lower case needs no context) take one pass that doubles spaces, lower-cases
+    and maps the common characters; the others take the general path (see `_general_tokens`),
+    which gives the same string where both apply.
     """
     tokens = pl.col(text).map_batches(
         lambda s: _token_series(s, case_sensitive, join_hyphens), return_dtype=pl.String, is_elementwise=True
     )
-    return frame.with_columns(pl.concat_str([pl.lit(" "), tokens, pl.lit(" ")]).alias(out))
+    return frame.with_columns(tokens.alias(out))
 
 
 def tokenize_strings(strings: list[str], case_sensitive: bool = False, join_hyphens: bool = False) -> list[list[str]]:

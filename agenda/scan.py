@@ -1,10 +1,12 @@
-"""Every item's plain terms counted in one native pass over the token strings.
+"""Native passes over a column of units: token strings, word counts, and every item's plain terms.
 
 The regex path counts each item with its own alternation: one scan of the corpus per item,
 whose cost grows with the item's terms. `agenda._scan` (C, built with the package where a
 compiler is at hand) reads the token column once through the Arrow C stream interface, looks
 each token up in hash tables of the terms' first tokens, and gives the same leftmost-first,
-non-overlapping counts. Without it, or with AGENDA_NATIVE=0, the regex path counts alone.
+non-overlapping counts. It also makes the token strings and word counts of units made of
+simple characters (`TextNormalizer`), in one pass each where polars takes several. Without it,
+or with AGENDA_NATIVE=0, polars does all of it.
 """
 
 from __future__ import annotations
@@ -44,3 +46,47 @@ class TermScanner:
         counts = _scan.count(self._scanner, tokens.__arrow_c_stream__(), len(tokens))
         table = np.frombuffer(counts, dtype=np.uint32).reshape(len(self.ids), len(tokens))
         return [pl.Series(item_id, table[i]) for i, item_id in enumerate(self.ids)]
+
+
+class _ArrowArray:
+    """A column built by agenda._scan, handed to polars through the Arrow PyCapsule interface."""
+
+    def __init__(self, schema, array):
+        self._capsules = (schema, array)
+
+    def __arrow_c_array__(self, requested_schema=None):
+        return self._capsules
+
+
+class TextNormalizer:
+    """Token strings and word counts of units made only of simple characters.
+
+    simple: the characters a unit may hold for the fast path; mapping: what each becomes in the
+    token string (others stay as they are). Which characters are spaces (`\\s`) and word
+    characters (`\\w`) is asked of polars' regex engine, so word counts agree with its regex.
+    """
+
+    def __init__(self, simple: set[str], mapping: dict[str, str]):
+        chars = sorted(simple)
+        probe = pl.Series(chars, dtype=pl.String)
+        space = probe.str.contains(r"^\s$").to_list()
+        word = probe.str.contains(r"^\w$").to_list()
+        kind = bytearray(0x10000)
+        for ch, is_space, is_word in zip(chars, space, word):
+            kind[ord(ch)] = 1 | 2 * is_space | 4 * is_word
+        replaced = {ord(k): v.encode() for k, v in mapping.items() if k != v}
+        self._tokenizer = _scan.tokenizer(bytes(kind), replaced)
+
+    def tokens(self, text: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """Padded token strings, and the rows left for the general path (their strings are empty)."""
+        schema, array, general = _scan.normalize(self._tokenizer, text.__arrow_c_stream__(), len(text), True)
+        return pl.Series(text.name, _ArrowArray(schema, array)), _rows(general)
+
+    def words(self, text: pl.Series) -> tuple[pl.Series, pl.Series]:
+        """Word counts (whitespace-separated runs holding a word character), and the rows left for the regex."""
+        counts, general = _scan.normalize(self._tokenizer, text.__arrow_c_stream__(), len(text), False)
+        return pl.Series(text.name, np.frombuffer(counts, dtype=np.uint32)), _rows(general)
+
+
+def _rows(flags: bytes) -> pl.Series:
+    return pl.Series(np.frombuffer(flags, dtype=np.uint8)).cast(pl.Boolean).arg_true()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from agenda import scan
 from agenda.errors import AgendaError
+from agenda.normalize import native_normalizer
 
 SPLITS = ("paragraph", "sentence", "document")
 _SEP = "\x1e"
@@ -22,7 +24,17 @@ WORDS = "_agenda_n_words"
 
 def n_words(text: pl.Expr) -> pl.Expr:
     """Words: whitespace-separated tokens that hold a letter or digit."""
-    return text.str.count_matches(WORD_START).cast(pl.UInt32)
+    return text.map_batches(_word_counts, return_dtype=pl.UInt32, is_elementwise=True)
+
+
+def _word_counts(text: pl.Series) -> pl.Series:
+    """Counted natively where agenda.scan is built (units of simple characters), by regex otherwise."""
+    if not scan.native():
+        return text.str.count_matches(WORD_START).cast(pl.UInt32)
+    counts, rows = native_normalizer().words(text)
+    if len(rows):
+        counts = counts.scatter(rows, text.gather(rows).str.count_matches(WORD_START).cast(pl.UInt32))
+    return counts
 
 
 def drop_regex(drop: list[str] | tuple[str, ...]) -> str | None:

@@ -1,12 +1,16 @@
-"""The fast token pass gives the same string as the general path (NFKC, lower-casing, mapping)."""
+"""The fast token pass gives the same string as the general path (NFKC, lower-casing, mapping).
+
+Each test runs the fast pass twice: native (agenda._scan) and polars' Aho-Corasick pass.
+"""
 
 from __future__ import annotations
 
 import random
 
 import polars as pl
+import pytest
 
-from agenda import normalize
+from agenda import normalize, scan
 from agenda.normalize import tokenize_strings
 
 TRICKY = [
@@ -26,9 +30,18 @@ TRICKY = [
 ]
 
 
+@pytest.fixture(autouse=True, params=["native", "polars"])
+def fast_pass(request, monkeypatch):
+    if request.param == "native" and scan._scan is None:
+        pytest.skip("agenda._scan is not built")
+    monkeypatch.setenv("AGENDA_NATIVE", "1" if request.param == "native" else "0")
+    assert scan.native() == (request.param == "native")
+
+
 def general(strings: list[str]) -> list[str]:
+    """Padded token strings by the general path alone."""
     frame = pl.LazyFrame({"t": strings}, schema={"t": pl.String})
-    return normalize._general_tokens(frame, "t", "o").collect()["o"].to_list()
+    return [f" {s} " for s in normalize._general_tokens(frame, "t", "o").collect()["o"].to_list()]
 
 
 def fast(strings: list[str]) -> list[str]:

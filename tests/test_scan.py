@@ -155,3 +155,16 @@ def test_codebook_counts_equal_with_native_counter_off(monkeypatch):
     regex = agenda.code_units(units, codebook).collect()
     assert native.equals(regex)
     assert native["x"].to_list() == [5, 1, 0] and native["y"].to_list() == [0, 3, 0]
+
+
+def test_word_counts_agree_with_the_regex():
+    from agenda.segment import WORD_START, _word_counts
+
+    pool = [chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x530), *range(0x2000, 0x2070))] + list("\t\n  ")
+    rng = random.Random(3)
+    texts = ["", " ", "a", "-- a-b -- ", "don't stop", "один два, три", "x\u3000y", None]
+    texts += ["".join(rng.choice(pool) for _ in range(rng.randint(0, 60))) for _ in range(5000)]
+    series = pl.Series(texts, dtype=pl.String)
+    expected = series.str.count_matches(WORD_START).cast(pl.UInt32)
+    assert _word_counts(series).to_list() == expected.to_list()
+    assert expected[:5].to_list() == [0, 0, 1, 1, 2]
