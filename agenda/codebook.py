@@ -111,7 +111,7 @@ def load_codebook(path: str | Path) -> Codebook:
 def parse_codebook(text: str, source: str = "<codebook>", sha256: str | None = None) -> Codebook:
     """Validate and compile codebook YAML given as a string."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml where built
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

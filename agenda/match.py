@@ -260,6 +260,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         for word in _word_pieces(rule.text)
         for piece in word
     }
+    checks: list[tuple[str, str]] = []  # each regex to compile, with what its error would say
     tokens: dict[tuple[str, bool], list[str]] = {}
     for cs in (False, True):
         strings = sorted(p for p, c in pieces if c == cs)
@@ -273,9 +274,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         cs = rule.case_sensitive and not fold
         if rule.kind == "pattern":
             regex = pattern_regex(rule.text, cs, lowered_text=not case_kept_text)
-            error = check_regex(regex)
-            if error:
-                raise AgendaError(f"{codebook.source}: item {item.id!r}: invalid pattern {rule.text!r}: {error}")
+            checks.append((regex, f"{codebook.source}: item {item.id!r}: invalid pattern {rule.text!r}"))
             return regex
         words = words_of(rule, cs)
         if not any(len(word) > 1 or word[0] for word in words):
@@ -327,12 +326,24 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         result = CompiledItem(
             item, item_cs, rules, exclude, fast_terms, tuple(triggers), screen, folded_rules, patterns
         )
-        for regex in (result.regex, result.exclude_regex):
-            error = regex and check_regex(regex)
-            if error:
-                raise AgendaError(f"{codebook.source}: item {item.id!r}: rules do not compile: {error}")
+        for regex in filter(None, (result.regex, result.exclude_regex)):
+            checks.append((regex, f"{codebook.source}: item {item.id!r}: rules do not compile"))
         compiled.append(result)
+    _raise_first_invalid(checks)
     return tuple(compiled)
+
+
+def _raise_first_invalid(checks: list[tuple[str, str]]) -> None:
+    """Compile every regex with polars at once; where one fails, raise the first failure's error."""
+    try:
+        pl.select(pl.lit("").str.count_matches(regex).alias(str(i)) for i, (regex, _) in enumerate(checks))
+        return
+    except Exception:  # which one failed, and why, comes from checking them one by one
+        pass
+    for regex, message in checks:
+        error = check_regex(regex)
+        if error:
+            raise AgendaError(f"{message}: {error}")
 
 
 @cache
