@@ -62,21 +62,26 @@ typedef struct {
     uint32_t n;     /* token patterns */
 } Term;
 
-#define SIG_BITS 19
+#define SIG_BITS 16 /* 8 KB: the filter stays in the L1 cache */
 
 static inline uint32_t sig_bit(uint32_t four) { return (uint32_t)(four * 0x9E3779B1U) >> (32 - SIG_BITS); }
 
-/* The first four bytes of the token at pos, spaces after its end. */
+/* The first four bytes of the token at pos, spaces after its end (pos holds no space). */
 static inline uint32_t first_four(const char *text, uint32_t len, uint32_t pos) {
-    char four[4] = {' ', ' ', ' ', ' '};
-    memcpy(four, text + pos, len - pos < 4 ? len - pos : 4);
-    for (int i = 1; i < 4; i++)
-        if (four[i] == ' ') {
-            memset(four + i, ' ', 4 - i);
-            break;
-        }
     uint32_t v;
-    memcpy(&v, four, 4);
+    if (len - pos >= 4) {
+        memcpy(&v, text + pos, 4);
+    } else { /* the end of the string: a short tail, spaces after it */
+        char tail[4] = {' ', ' ', ' ', ' '};
+        memcpy(tail, text + pos, len - pos);
+        memcpy(&v, tail, 4);
+    }
+    uint32_t x = v ^ 0x20202020U; /* zero bytes where v has spaces */
+    uint32_t zero = (x - 0x01010101U) & ~x & 0x80808080U; /* exact up to the first zero byte */
+    if (zero) {
+        uint32_t keep = (1U << (__builtin_ctz(zero) & ~7U)) - 1; /* the bytes before the first space */
+        v = (v & keep) | (0x20202020U & ~keep);
+    }
     return v;
 }
 
