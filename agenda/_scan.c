@@ -906,6 +906,278 @@ static PyObject *tokenizer_run(PyObject *self, PyObject *args) {
     return Py_BuildValue("(NNN)", schema_capsule, array_capsule, not_simple);
 }
 
+/* ---- Screens: which sets of literals occur in each token string (match.Trigger.screens) ----
+ *
+ * A screen holds in a unit when one of its literals (3 bytes or more) occurs anywhere in the
+ * unit's token string. Each literal is found by an anchor: its rarest window of four bytes (by
+ * a rough table of byte frequencies in English and Russian text), or its three bytes. Every
+ * position is tested against a filter of the anchors; where it passes, the literals anchored
+ * so are compared, and each found literal sets its screens' bits in the unit's row. */
+
+#define LIT_FILTER_BITS 16
+
+typedef struct {
+    uint32_t n_lits, words; /* words: uint64 words of screen bits per row */
+    uint32_t *off, *len, *at; /* at: where the literal's anchor starts in it */
+    char *pool;
+    uint64_t *masks; /* per literal, the screen bits it sets */
+    uint8_t *slot_used;
+    uint32_t *slot_key, *slot_first, *slot_n; /* anchors, open addressing */
+    uint64_t slot_mask;
+    uint32_t *order; /* literal ids grouped by anchor */
+    uint8_t filter4[1 << (LIT_FILTER_BITS - 3)], filter3[1 << (LIT_FILTER_BITS - 3)];
+    int has3; /* some literal is three bytes long: its anchor is those three */
+} Screens;
+
+static inline uint32_t lit_hash(uint32_t key) { return (key * 0x9E3779B1U) >> (32 - LIT_FILTER_BITS); }
+
+static inline uint64_t lit_slot(uint32_t key, uint64_t mask) { return (uint64_t)(key * 0x85EBCA6BU) & mask; }
+
+static void screens_free(Screens *sc) {
+    if (!sc) return;
+    free(sc->off);
+    free(sc->len);
+    free(sc->at);
+    free(sc->pool);
+    free(sc->masks);
+    free(sc->slot_used);
+    free(sc->slot_key);
+    free(sc->slot_first);
+    free(sc->slot_n);
+    free(sc->order);
+    free(sc);
+}
+
+static void screens_capsule_free(PyObject *capsule) { screens_free(PyCapsule_GetPointer(capsule, "agenda._scan.Screens")); }
+
+static inline uint32_t load_key(const char *p, uint32_t n) {
+    uint32_t key = 0;
+    memcpy(&key, p, n);
+    return key;
+}
+
+/* How common a byte is in news text, roughly: spaces, frequent Latin letters and the lead
+ * bytes of Cyrillic most; the second byte of a Cyrillic letter by the letter's frequency in
+ * Russian (in lower-cased text, 0xB0-0xBF are а-п and 0x80-0x8F р-я); digits and punctuation least. */
+static int byte_commonness(unsigned char c) {
+    static const char *latin = " etaoinsrhldcumfpgwybvkxjqz";
+    static const unsigned char cyrillic[] = {0xBE, 0xB5, 0xB0, 0xB8, 0xBD, 0x82, 0x81, 0x80, 0xB2, 0xBB, 0xBA,
+                                             0xBC, 0xB4, 0xBF, 0x83, 0x8F, 0x8B, 0x8C, 0xB3, 0xB7, 0xB1, 0x87,
+                                             0xB9, 0x85, 0xB6, 0x88, 0x8E, 0x86, 0x89, 0x8D, 0x84, 0x8A};
+    if (c == 0xD0 || c == 0xD1) return 40;
+    if (c >= 0x80) {
+        for (int i = 0; i < (int)sizeof cyrillic; i++)
+            if (cyrillic[i] == c) return 30 - i;
+        return 0;
+    }
+    const char *at = c ? strchr(latin, c) : NULL;
+    return at ? 30 - (int)(at - latin) : 0;
+}
+
+static uint32_t anchor_of(const char *lit, uint32_t len) {
+    if (len < 4) return 0;
+    uint32_t best = 0;
+    int best_score = 1 << 30;
+    for (uint32_t o = 0; o + 4 <= len; o++) {
+        int score = 0;
+        for (int k = 0; k < 4; k++) score += byte_commonness((unsigned char)lit[o + k]);
+        if (score < best_score) {
+            best_score = score;
+            best = o;
+        }
+    }
+    return best;
+}
+
+static uint64_t find_slot(const Screens *sc, uint32_t key) {
+    uint64_t j = lit_slot(key, sc->slot_mask);
+    while (sc->slot_used[j] && sc->slot_key[j] != key) j = (j + 1) & sc->slot_mask;
+    return j;
+}
+
+static PyObject *screens_compile(PyObject *self, PyObject *args) {
+    unsigned int n_screens;
+    PyObject *lits;
+    if (!PyArg_ParseTuple(args, "IO!", &n_screens, &PyList_Type, &lits)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lits), pool_size = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *lit = PyList_GET_ITEM(lits, i), *bytes, *ids;
+        if (!PyTuple_Check(lit) || !PyArg_ParseTuple(lit, "O!O!", &PyBytes_Type, &bytes, &PyList_Type, &ids) ||
+            PyBytes_GET_SIZE(bytes) < 3) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a literal is (bytes of 3 or more, [screen, ...])");
+            return NULL;
+        }
+        pool_size += PyBytes_GET_SIZE(bytes);
+    }
+    Screens *sc = calloc(1, sizeof(Screens));
+    if (!sc) return PyErr_NoMemory();
+    sc->n_lits = (uint32_t)n;
+    sc->words = (n_screens + 63) / 64;
+    uint64_t size = 16;
+    while (size < 2 * (uint64_t)(n ? n : 1)) size <<= 1;
+    sc->slot_mask = size - 1;
+    sc->off = malloc(sizeof(uint32_t) * (n ? n : 1));
+    sc->len = malloc(sizeof(uint32_t) * (n ? n : 1));
+    sc->at = malloc(sizeof(uint32_t) * (n ? n : 1));
+    sc->pool = malloc(pool_size ? pool_size : 1);
+    sc->masks = calloc((size_t)(n ? n : 1) * (sc->words ? sc->words : 1), sizeof(uint64_t));
+    sc->slot_used = calloc(size, 1);
+    sc->slot_key = calloc(size, sizeof(uint32_t));
+    sc->slot_first = calloc(size, sizeof(uint32_t));
+    sc->slot_n = calloc(size, sizeof(uint32_t));
+    sc->order = malloc(sizeof(uint32_t) * (n ? n : 1));
+    if (!sc->off || !sc->len || !sc->at || !sc->pool || !sc->masks || !sc->slot_used || !sc->slot_key ||
+        !sc->slot_first || !sc->slot_n || !sc->order) {
+        screens_free(sc);
+        return PyErr_NoMemory();
+    }
+    uint32_t used = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *lit = PyList_GET_ITEM(lits, i);
+        PyObject *bytes = PyTuple_GET_ITEM(lit, 0), *ids = PyTuple_GET_ITEM(lit, 1);
+        sc->off[i] = used;
+        sc->len[i] = (uint32_t)PyBytes_GET_SIZE(bytes);
+        memcpy(sc->pool + used, PyBytes_AS_STRING(bytes), sc->len[i]);
+        sc->at[i] = anchor_of(sc->pool + used, sc->len[i]);
+        used += sc->len[i];
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ids); j++) {
+            long id = PyLong_AsLong(PyList_GET_ITEM(ids, j));
+            if (id < 0 || id >= (long)n_screens) {
+                screens_free(sc);
+                if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a screen id is out of range");
+                return NULL;
+            }
+            sc->masks[(size_t)i * sc->words + (size_t)id / 64] |= 1ULL << (id % 64);
+        }
+    }
+    /* Count the literals of each anchor, then place them, grouped, in literal order. A three-byte
+     * anchor and a four-byte one never share a key: a four-byte window holds no zero byte. */
+    for (uint32_t i = 0; i < sc->n_lits; i++) {
+        uint32_t width = sc->len[i] < 4 ? 3 : 4, key = load_key(sc->pool + sc->off[i] + sc->at[i], width);
+        uint64_t j = find_slot(sc, key);
+        sc->slot_used[j] = 1;
+        sc->slot_key[j] = key;
+        sc->slot_n[j]++;
+        uint32_t bit = lit_hash(key);
+        uint8_t *filter = width == 4 ? sc->filter4 : sc->filter3;
+        filter[bit >> 3] |= (uint8_t)(1 << (bit & 7));
+        if (width == 3) sc->has3 = 1;
+    }
+    uint32_t first = 0;
+    for (uint64_t j = 0; j <= sc->slot_mask; j++) {
+        sc->slot_first[j] = first;
+        first += sc->slot_n[j];
+        sc->slot_n[j] = 0;
+    }
+    for (uint32_t i = 0; i < sc->n_lits; i++) {
+        uint32_t width = sc->len[i] < 4 ? 3 : 4, key = load_key(sc->pool + sc->off[i] + sc->at[i], width);
+        uint64_t j = find_slot(sc, key);
+        sc->order[sc->slot_first[j] + sc->slot_n[j]++] = i;
+    }
+    PyObject *capsule = PyCapsule_New(sc, "agenda._scan.Screens", screens_capsule_free);
+    if (!capsule) screens_free(sc);
+    return capsule;
+}
+
+/* The literals anchored by key at position i of s, compared whole. */
+static void screen_anchor(const Screens *sc, const char *s, uint32_t len, uint32_t i, uint32_t key, uint64_t *bits) {
+    uint64_t j = find_slot(sc, key);
+    if (!sc->slot_used[j]) return;
+    for (uint32_t k = 0; k < sc->slot_n[j]; k++) {
+        uint32_t lit = sc->order[sc->slot_first[j] + k], at = sc->at[lit], llen = sc->len[lit];
+        if (i < at || i - at + llen > len || memcmp(s + i - at, sc->pool + sc->off[lit], llen) != 0) continue;
+        const uint64_t *mask = sc->masks + (size_t)lit * sc->words;
+        for (uint32_t w = 0; w < sc->words; w++) bits[w] |= mask[w];
+    }
+}
+
+static inline void screen_at(const Screens *sc, const char *s, uint32_t len, uint32_t i, uint32_t key, int four,
+                             uint64_t *bits) {
+    uint32_t bit = lit_hash(key);
+    if (four && sc->filter4[bit >> 3] >> (bit & 7) & 1) screen_anchor(sc, s, len, i, key, bits);
+    if (sc->has3) {
+        uint32_t key3 = key & 0xFFFFFFU;
+        bit = lit_hash(key3);
+        if (sc->filter3[bit >> 3] >> (bit & 7) & 1) screen_anchor(sc, s, len, i, key3, bits);
+    }
+}
+
+static void screen_string(const Screens *sc, const char *s, uint32_t len, uint64_t *bits) {
+    uint32_t i = 0;
+    for (; i + 4 <= len; i++) {
+        uint32_t key;
+        memcpy(&key, s + i, 4);
+        screen_at(sc, s, len, i, key, 1, bits);
+    }
+    if (i + 3 <= len) screen_at(sc, s, len, i, load_key(s + i, 3), 0, bits);
+}
+
+/* screen(screens, arrow_stream_capsule, n_rows) -> bytes: per row, words uint64 of screen bits */
+static PyObject *screens_run(PyObject *self, PyObject *args) {
+    PyObject *capsule, *stream_capsule;
+    Py_ssize_t n_rows;
+    if (!PyArg_ParseTuple(args, "OOn", &capsule, &stream_capsule, &n_rows)) return NULL;
+    Screens *sc = PyCapsule_GetPointer(capsule, "agenda._scan.Screens");
+    if (!sc) return NULL;
+    struct ArrowArrayStream *stream = PyCapsule_GetPointer(stream_capsule, "arrow_array_stream");
+    if (!stream) return NULL;
+    if (!stream->release) {
+        PyErr_SetString(PyExc_ValueError, "the Arrow stream was already consumed");
+        return NULL;
+    }
+    struct ArrowSchema schema;
+    if (stream->get_schema(stream, &schema)) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot read the Arrow stream's schema");
+        return NULL;
+    }
+    int supported = schema.format && (strcmp(schema.format, "vu") == 0 || strcmp(schema.format, "u") == 0 ||
+                                      strcmp(schema.format, "U") == 0);
+    const char fmt[2] = {supported ? schema.format[0] : 0, 0};
+    if (schema.release) schema.release(&schema);
+    if (!supported) {
+        stream->release(stream);
+        PyErr_SetString(PyExc_TypeError, "the column is not of strings");
+        return NULL;
+    }
+    size_t cells = (size_t)n_rows * sc->words;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(cells * sizeof(uint64_t)));
+    if (!out) {
+        stream->release(stream);
+        return NULL;
+    }
+    uint64_t *bits = (uint64_t *)PyBytes_AS_STRING(out);
+    memset(bits, 0, cells * sizeof(uint64_t));
+    int failed = 0;
+    size_t row = 0;
+    while (!failed) {
+        struct ArrowArray array;
+        if (stream->get_next(stream, &array)) {
+            failed = 1;
+            break;
+        }
+        if (!array.release) break;
+        if (row + (size_t)array.length > (size_t)n_rows) {
+            failed = 2;
+        } else {
+            Py_BEGIN_ALLOW_THREADS for (int64_t r = 0; r < array.length; r++) {
+                const char *str;
+                uint32_t len;
+                if (string_at(fmt, &array, r, &str, &len)) screen_string(sc, str, len, bits + (row + r) * sc->words);
+            }
+            Py_END_ALLOW_THREADS
+        }
+        row += (size_t)array.length;
+        array.release(&array);
+    }
+    stream->release(stream);
+    if (failed || row != (size_t)n_rows) {
+        Py_DECREF(out);
+        PyErr_SetString(PyExc_ValueError, failed == 1 ? "cannot read the Arrow stream" : "the column has another length");
+        return NULL;
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"compile", scan_compile, METH_VARARGS,
      "compile(n_items, terms) -> scanner: terms in each item's order, as (item, [[fragment bytes, ...], ...])"},
@@ -915,6 +1187,10 @@ static PyMethodDef methods[] = {
      "tokenizer(kind, map) -> tokenizer: kind[code point] flags (1 simple, 2 space, 4 word), map {code point: bytes}"},
     {"normalize", tokenizer_run, METH_VARARGS,
      "normalize(tokenizer, arrow_stream_capsule, n_rows, tokens) -> (schema, array, not_simple) or (words, not_simple)"},
+    {"screens", screens_compile, METH_VARARGS,
+     "screens(n_screens, literals) -> screens: literals as (bytes of 3 or more, [screen, ...])"},
+    {"screen", screens_run, METH_VARARGS,
+     "screen(screens, arrow_stream_capsule, n_rows) -> bytes: per row, uint64 words of the screens that hold"},
     {NULL, NULL, 0, NULL},
 };
 

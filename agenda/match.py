@@ -20,7 +20,7 @@ from agenda.codebook import Codebook, Item, Rule
 from agenda.errors import AgendaError
 from agenda.literals import literal_sets
 from agenda.normalize import add_tokens, escape, tokenize_strings
-from agenda.scan import TermScanner, native
+from agenda.scan import ScreenBits, ScreenScanner, TermScanner, native
 
 TEXT = "_agenda_tokens"  # lower-cased token string
 TEXT_CS = "_agenda_tokens_cs"  # case-kept token string
@@ -36,14 +36,24 @@ class Trigger:
     """Where some of an item's non-fast rules may match: a necessary condition, cheap to test.
 
     regex runs on the lower-cased string, only in units that hold a literal of each of its
-    screens; a case-sensitive trigger is then confirmed by `confirm` on the case-kept string.
+    screens (sets of literals); a case-sensitive trigger is then confirmed by `confirm` on the
+    case-kept string.
     """
 
     regex: str
-    screens: tuple[str, ...]
+    literals: tuple[frozenset[str], ...]  # its screens
     confirm: str | None
     rules: frozenset[Rule]  # the rules, or the exclusions, it stands for
     excludes: bool = False  # it stands for exclusions, which only matter where the item has hits
+
+    @property
+    def screens(self) -> tuple[str, ...]:
+        """Each screen as a regex."""
+        return tuple(map(_any_of, self.literals))
+
+
+def _any_of(literals: frozenset[str]) -> str:
+    return "|".join(map(escape, sorted(literals)))
 
 
 @dataclass(frozen=True)
@@ -64,13 +74,18 @@ class CompiledItem:
     exclude: tuple[tuple[Rule, str], ...]
     fast_terms: tuple[tuple[Rule, str], ...] = ()  # case-insensitive terms, on the lower-cased string
     triggers: tuple[Trigger, ...] = ()
-    screen: str | None = None  # a literal regex every match of a rule trigger satisfies; None when unknown
+    screen_literals: frozenset[str] | None = None  # one of them is in every match of a rule trigger; None: unknown
     folded: tuple[tuple[Rule, str], ...] = ()  # every rule and exclusion, case folded, on the lower-cased string
     fast_patterns: tuple[tuple[tuple[str, ...], ...], ...] = ()  # fast_terms as token patterns, for agenda.scan
 
     @property
     def regex(self) -> str | None:
         return _alternation(self.rules)
+
+    @property
+    def screen(self) -> str | None:
+        """The screen literals as a regex."""
+        return _any_of(self.screen_literals) if self.screen_literals else None
 
     @property
     def exclude_regex(self) -> str | None:
@@ -116,25 +131,35 @@ class CompiledItem:
         return any(not t.excludes for t in self.triggers)
 
     def triggered(
-        self, units: pl.DataFrame, candidates: pl.Series, excludes: bool, join_hyphens: bool = False
+        self,
+        units: pl.DataFrame,
+        candidates: pl.Series,
+        excludes: bool,
+        join_hyphens: bool = False,
+        screens: ScreenBits | None = None,
     ) -> pl.Series:
         """Which rule triggers (or exclusion triggers) match in each candidate unit (of units, with TEXT and text).
 
         Bit i of the result is set for trigger i; triggers after the 62nd share the last bit.
-        Each trigger runs only where its own screens hold, so a unit costs a few literal scans;
-        a case-sensitive one is confirmed on the case-kept string of the units it matched (the
-        only ones whose raw text is copied).
+        Each trigger runs only where its own screens hold (read from screens, the units' screen
+        bits, when given), so a unit costs a few literal scans at most; a case-sensitive one is
+        confirmed on the case-kept string of the units it matched (the only ones whose raw text
+        is copied).
         """
         text = units[TEXT].gather(candidates)
         signature = pl.zeros(len(text), pl.Int64, eager=True)
         for i, trigger in enumerate(self.triggers):
             if trigger.excludes != excludes:
                 continue
-            rows = pl.int_range(len(text), eager=True)
-            part = text
-            for screen in trigger.screens:
-                keep = part.str.contains(screen)
-                rows, part = rows.filter(keep), part.filter(keep)
+            if screens is not None:
+                rows = screens.holding(candidates, trigger.literals)
+                part = text.gather(rows)
+            else:
+                rows = pl.int_range(len(text), eager=True)
+                part = text
+                for screen in trigger.screens:
+                    keep = part.str.contains(screen)
+                    rows, part = rows.filter(keep), part.filter(keep)
             rows = rows.filter(part.str.contains(trigger.regex)) if len(part) else rows
             if trigger.confirm and len(rows):
                 raw = units["text"].gather(candidates.gather(rows)).to_frame("text").lazy()
@@ -312,15 +337,12 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         for group in filter(None, groups):
             regex = "|".join(folded_all[r] for r in group)
             confirm = "|".join(rule_regex(item, r, True) for r in group) if group[0].case_sensitive else None
-            found = literal_sets(regex)
-            screens = tuple("|".join(map(escape, sorted(s))) for s in found)
+            found = tuple(map(frozenset, literal_sets(regex)))
             excludes = group[0] in excluded
-            triggers.append(Trigger(regex, screens, confirm, frozenset(group), excludes))
+            triggers.append(Trigger(regex, found, confirm, frozenset(group), excludes))
             if not excludes:
                 best.append(found[0] if found else None)
-        screen = None
-        if best and all(best):
-            screen = "|".join(map(escape, sorted(set().union(*best))))
+        screen = frozenset().union(*best) if best and all(best) else None
         folded_rules = tuple(folded_all.items())
         patterns = tuple(term_patterns(words_of(r, False)) for r, _ in fast_terms)
         result = CompiledItem(
@@ -347,6 +369,15 @@ def _raise_first_invalid(checks: list[tuple[str, str]]) -> None:
 
 
 @cache
+def screen_scanner(codebook: Codebook) -> ScreenScanner:
+    """The native test of every screen of the codebook's triggers and items (see agenda.scan), compiled once."""
+    compiled = compile_codebook(codebook)
+    found = {s for c in compiled for t in c.triggers for s in t.literals}
+    found |= {c.screen_literals for c in compiled if c.screen_literals}
+    return ScreenScanner(sorted(found, key=sorted))
+
+
+@cache
 def term_scanner(codebook: Codebook) -> TermScanner:
     """The native counter of every item's fast terms (see agenda.scan), compiled once."""
     return TermScanner([(c.item.id, c.fast_patterns) for c in compile_codebook(codebook)])
@@ -362,11 +393,13 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     evaluates both branches of a when/then on every row.
     """
     compiled = compile_codebook(codebook)
+    screens = None
     if native():
         units = units.with_columns(term_scanner(codebook).count(units[TEXT]))
+        screens = screen_scanner(codebook).screen(units[TEXT])
     else:
         units = units.with_columns(c.fast_hits().alias(c.item.id) for c in compiled)
-    screened = _screened(units, [c for c in compiled if c.screen and c.rule_triggers])
+    screened = _screened(units, [c for c in compiled if c.screen_literals and c.rule_triggers], screens)
     everywhere = pl.int_range(units.height, eager=True)
     for c in compiled:
         if not c.triggers:
@@ -374,10 +407,11 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
         signature = pl.zeros(units.height, pl.Int64, eager=True)
         if c.rule_triggers:
             candidates = screened.get(c.item.id, everywhere)
-            signature = signature.scatter(candidates, c.triggered(units, candidates, False, codebook.join_hyphens))
+            found = c.triggered(units, candidates, False, codebook.join_hyphens, screens)
+            signature = signature.scatter(candidates, found)
         if c.exclude:  # only where the item has hits
             candidates = ((units[c.item.id] > 0) | (signature > 0)).arg_true()
-            found = c.triggered(units, candidates, True, codebook.join_hyphens)
+            found = c.triggered(units, candidates, True, codebook.join_hyphens, screens)
             signature = signature.scatter(candidates, signature.gather(candidates) | found)
         for value in signature.filter(signature > 0).unique(maintain_order=True):
             rows = (signature == value).arg_true()
@@ -390,15 +424,19 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     return units
 
 
-def _screened(units: pl.DataFrame, compiled: list[CompiledItem]) -> dict[str, pl.Series]:
+def _screened(
+    units: pl.DataFrame, compiled: list[CompiledItem], screens: ScreenBits | None = None
+) -> dict[str, pl.Series]:
     """Per item, the indices of the units that hold a literal of its screen.
 
-    One scan for the literals of all screens first: the items' own screens then run only in
-    the units it finds.
+    Read from screens, the units' screen bits, when given. Else one scan for the literals of
+    all screens first: the items' own screens then run only in the units it finds.
     """
     if not compiled:
         return {}
     rows = pl.int_range(units.height, eager=True)
+    if screens is not None:
+        return {c.item.id: rows.gather(screens.holding(rows, [c.screen_literals])) for c in compiled}
     text = units[TEXT]
     if len(compiled) > 1:
         found = text.str.contains("|".join(c.screen for c in compiled))

@@ -12,6 +12,7 @@ or with AGENDA_NATIVE=0, polars does all of it.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
@@ -46,6 +47,46 @@ class TermScanner:
         counts = _scan.count(self._scanner, tokens.__arrow_c_stream__(), len(tokens))
         table = np.frombuffer(counts, dtype=np.uint32).reshape(len(self.ids), len(tokens))
         return [pl.Series(item_id, table[i]) for i, item_id in enumerate(self.ids)]
+
+
+class ScreenBits:
+    """Which screens (sets of literals) hold in each unit of a batch, from `ScreenScanner.screen`."""
+
+    def __init__(self, bits: np.ndarray, index: dict[frozenset[str], int]):
+        self.bits = bits  # (units, words) uint64: bit i of a row set when screen i holds there
+        self.index = index
+
+    def holding(self, rows: pl.Series, screens: Sequence[frozenset[str]]) -> pl.Series:
+        """Positions in rows (unit indices) of the units where every one of screens holds."""
+        at = rows.to_numpy()
+        keep = np.ones(len(at), dtype=bool)
+        for screen in screens:
+            i = self.index[screen]
+            keep &= (self.bits[at, i // 64] >> np.uint64(i % 64) & np.uint64(1)).astype(bool)
+        return pl.Series(np.flatnonzero(keep), dtype=pl.UInt32)
+
+
+class ScreenScanner:
+    """Screens tested natively, all in one pass over the token strings.
+
+    A screen holds in a unit when one of its literals occurs anywhere in the unit's token
+    string: what `str.contains` of the literals' alternation tells, for every screen at once.
+    """
+
+    def __init__(self, screens: list[frozenset[str]]):
+        self.index = {screen: i for i, screen in enumerate(screens)}
+        holders: dict[str, list[int]] = {}
+        for screen, i in self.index.items():
+            for literal in screen:
+                holders.setdefault(literal, []).append(i)
+        literals = [(literal.encode(), ids) for literal, ids in sorted(holders.items())]
+        self.words = (len(screens) + 63) // 64
+        self._scanner = _scan.screens(len(screens), literals)
+
+    def screen(self, tokens: pl.Series) -> ScreenBits:
+        """The screen bits of each token string."""
+        bits = _scan.screen(self._scanner, tokens.__arrow_c_stream__(), len(tokens))
+        return ScreenBits(np.frombuffer(bits, dtype=np.uint64).reshape(len(tokens), self.words), self.index)
 
 
 class _ArrowArray:

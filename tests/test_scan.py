@@ -168,3 +168,26 @@ def test_word_counts_agree_with_the_regex():
     expected = series.str.count_matches(WORD_START).cast(pl.UInt32)
     assert _word_counts(series).to_list() == expected.to_list()
     assert expected[:5].to_list() == [0, 0, 1, 1, 2]
+
+
+def test_screens_agree_with_contains():
+    rng = random.Random(11)
+    pieces = ["the", "iran", "ian", "ran", "ukrain", "украин", "ина", "сво ", " dpr ", "nato", "ato", "tion", "ment"]
+    screens = [frozenset(rng.sample(pieces, rng.randint(1, 4))) for _ in range(150)]  # three words of bits
+    screens = list(dict.fromkeys(screens))
+    scanner = scan.ScreenScanner(screens)
+    alphabet = ["the", "iran", "ukraine", "украина", "сво", "dpr", "nation", "moment", "a", "ж", "ran", "at"]
+    texts = [" " + "  ".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) + " " for _ in range(400)]
+    texts += ["", "th", "the", "ukrain", " iranian "]
+    series = pl.Series(texts, dtype=pl.String)
+    bits = scanner.screen(series)
+    everywhere = pl.Series(range(len(texts)), dtype=pl.UInt32)
+    for screen in screens:
+        expected = series.str.contains("|".join(sorted(screen)), literal=False).arg_true().to_list()
+        assert bits.holding(everywhere, [screen]).to_list() == expected, screen
+    both = screens[:2]
+    expected = (series.str.contains("|".join(both[0])) & series.str.contains("|".join(both[1]))).arg_true()
+    assert bits.holding(everywhere, both).to_list() == expected.to_list()
+    some = pl.Series([3, 1, 400], dtype=pl.UInt32)  # positions within the rows given
+    held = set(bits.holding(everywhere, [screens[0]]).to_list())
+    assert bits.holding(some, [screens[0]]).to_list() == [i for i, row in enumerate([3, 1, 400]) if row in held]
