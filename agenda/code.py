@@ -182,15 +182,20 @@ def code_batches(
     with ThreadPoolExecutor(WORKERS) as pool:
         try:
             batches_left = iter(reader)
+            upcoming = next(batches_left, None)
+            upcoming_read = min(reader.read, reader.size)
             while True:
-                while len(pending) < WORKERS + 1:
-                    docs = next(batches_left, None)
-                    if docs is None:
-                        break
-                    read = min(reader.read, reader.size)
-                    pending.append((pool.submit(code_docs, docs), read - submitted))
+                while len(pending) < WORKERS + 1 and upcoming is not None:
+                    docs, read = upcoming, upcoming_read
+                    upcoming = next(batches_left, None)
+                    upcoming_read = min(reader.read, reader.size)
+                    # The last batch is cut in parts, one a worker, so that they finish together.
+                    last = upcoming is None and docs.height > 1
+                    parts = [p for _, p in batch_pieces(docs, text_bytes(docs) // WORKERS + 1)] if last else [docs]
+                    for k, part in enumerate(parts):
+                        pending.append((pool.submit(code_docs, part), read - submitted if k == 0 else 0))
                     submitted = read
-                    del docs
+                    del docs, parts
                 if not pending:
                     break
                 future, taken = pending.popleft()

@@ -225,7 +225,7 @@ def fails_mid_stream(tmp_path, corpus, message, suffix="csv", mid=True, batch_by
     no_output(tmp_path, out, b"previous results\n")
 
 
-def big_csv(tmp_path, tail: bytes, rows: int = 12_000) -> bytes:
+def big_csv(tmp_path, tail: bytes, rows: int = 40_000) -> bytes:
     """A valid CSV of `rows` documents (past polars' schema inference) followed by `tail`."""
     head = b"doc_id,n,text\n" + b"".join(b"d%d,%d,Kyiv talks.\n" % (i, i) for i in range(rows))
     (tmp_path / "big.csv").write_bytes(head + tail)
