@@ -49,6 +49,8 @@ TARGETS = {"us-russia-2021": 50.0, "benchmark-large": 20.0}  # MB/s, issue 6
 
 
 def machine() -> dict:
+    from agenda.scan import native
+
     mem = ""
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -67,6 +69,7 @@ def machine() -> dict:
         "load_before": os.getloadavg(),
         "agenda_commit": _git("rev-parse", "--short", "HEAD"),
         "agenda_modified": _git("status", "--porcelain", "--", "agenda"),
+        "native": native(),  # the C passes of agenda._scan, or polars alone
     }
 
 
@@ -295,7 +298,8 @@ def main() -> None:
         f"{info['load_before'][0]:.2f}, after {info['load_after'][0]:.2f}"
     )
     modified = info["agenda_modified"].replace("\n", ",") or "none"
-    print(f"agenda: commit {info['agenda_commit']}, modified files in agenda/: {modified}")
+    engine = "native passes (agenda._scan)" if info["native"] else "polars alone (no agenda._scan, or AGENDA_NATIVE=0)"
+    print(f"agenda: commit {info['agenda_commit']}, modified files in agenda/: {modified}; {engine}")
     print(f"corpus: {paths['csv'].relative_to(REPO)} ({size:.1f} MB of text), seed {args.seed}")
     print()
     print("| codebook | input | MB | units | seconds | MB/s | units/s | peak RSS MB | target MB/s | same as `re` |")
