@@ -215,17 +215,19 @@ def no_output(tmp_path, out, before: bytes | None = None):
 
 
 def fails_mid_stream(tmp_path, corpus, message, suffix="csv", mid=True, batch_bytes=20_000):
-    """Coding fails with `message` after at least one batch has been coded and written (if mid)."""
+    """Coding fails with `message` after at least one batch has been coded and written (if mid;
+    None: either, where polars' reader finds the error in threads of its own, racing the coding)."""
     out = tmp_path / f"out.{suffix}"
     out.write_bytes(b"previous results\n")
     calls = []
     with pytest.raises(AgendaError, match=message):
         code_to(corpus, CODEBOOK, out, batch_bytes=batch_bytes, progress=lambda *a: calls.append(a))
-    assert bool(calls) == mid, "the error should come after the first batches"
+    if mid is not None:
+        assert bool(calls) == mid, "the error should come after the first batches"
     no_output(tmp_path, out, b"previous results\n")
 
 
-def big_csv(tmp_path, tail: bytes, rows: int = 40_000) -> bytes:
+def big_csv(tmp_path, tail: bytes, rows: int = 12_000) -> bytes:
     """A valid CSV of `rows` documents (past polars' schema inference) followed by `tail`."""
     head = b"doc_id,n,text\n" + b"".join(b"d%d,%d,Kyiv talks.\n" % (i, i) for i in range(rows))
     (tmp_path / "big.csv").write_bytes(head + tail)
@@ -235,18 +237,18 @@ def big_csv(tmp_path, tail: bytes, rows: int = 40_000) -> bytes:
 @pytest.mark.parametrize("suffix", ["csv", "parquet", "dta"])
 def test_malformed_csv_row_mid_stream(tmp_path, suffix):
     big_csv(tmp_path, b"late,1,two,extra,fields\n")
-    fails_mid_stream(tmp_path, tmp_path / "big.csv", r"big.csv: malformed CSV: found more fields", suffix)
+    fails_mid_stream(tmp_path, tmp_path / "big.csv", r"big.csv: malformed CSV: found more fields", suffix, mid=None)
 
 
 def test_value_of_another_type_mid_stream(tmp_path):
     big_csv(tmp_path, b"late,not-a-number,text\n")
-    fails_mid_stream(tmp_path, tmp_path / "big.csv", r"big.csv: malformed CSV")
+    fails_mid_stream(tmp_path, tmp_path / "big.csv", r"big.csv: malformed CSV", mid=None)
 
 
 def test_invalid_utf8_mid_stream_names_the_byte(tmp_path):
     head = big_csv(tmp_path, b"late,1,caf\xe9\n")
     fails_mid_stream(
-        tmp_path, tmp_path / "big.csv", rf"big.csv: not valid utf-8 at byte {len(head) + 10}; try --encoding"
+        tmp_path, tmp_path / "big.csv", rf"big.csv: not valid utf-8 at byte {len(head) + 10}; try --encoding", mid=None
     )
 
 
@@ -257,13 +259,15 @@ def test_malformed_json_lines(tmp_path):
     fails_mid_stream(tmp_path, tmp_path / "c.jsonl", r"c.jsonl: malformed JSON Lines", mid=False)
 
 
-def test_undecodable_file_in_a_later_batch(tmp_path):
+@pytest.mark.parametrize("suffix", ["csv", "parquet", "dta"])
+def test_undecodable_file_in_a_later_batch(tmp_path, suffix):
+    # Files of a folder are read one batch at a time: the error comes after batches were written.
     folder = tmp_path / "c"
     folder.mkdir()
-    for i in range(5):
+    for i in range(8):
         (folder / f"{i}.txt").write_text("Kyiv talks, Kyiv.")
     (folder / "9.txt").write_bytes(b"Kyiv ok \xff")
-    fails_mid_stream(tmp_path, folder, r"9.txt: not valid utf-8 at byte 8", "parquet", batch_bytes=1)
+    fails_mid_stream(tmp_path, folder, r"9.txt: not valid utf-8 at byte 8", suffix, batch_bytes=1)
 
 
 def test_duplicate_doc_id_across_batches(tmp_path):
