@@ -17,12 +17,14 @@ from agenda import scan
 from agenda.match import ANY_TOKEN, GLOB, term_patterns, term_regex
 from conftest import make_codebook
 
-pytestmark = pytest.mark.skipif(scan._scan is None, reason="agenda._scan is not built")
+built = pytest.mark.skipif(scan._scan is None, reason="agenda._scan is not built")
 
 
-def test_native_counter_is_built():
-    # CI and `make test` build it with the package; without it every count takes the regex path.
-    assert scan._scan is not None and scan.native()
+def test_native_passes_are_built():
+    # `make test` and CI build them with the package (a C compiler is on every machine of ours);
+    # without them agenda still works, on polars alone, but the tests below would not run.
+    assert scan._scan is not None, "agenda._scan was not built: pip install -e . needs a C compiler"
+    assert scan.native()
 
 
 def words(term: str) -> list[list[list[str]]]:
@@ -42,6 +44,7 @@ def regex_counts(items: list[list[str]], texts: list[str]) -> list[list[int]]:
     return [series.str.count_matches("|".join(term_regex(words(t), False) for t in terms)).to_list() for terms in items]
 
 
+@built
 @pytest.mark.parametrize(
     ("terms", "text", "hits"),
     [
@@ -92,6 +95,7 @@ def random_text(rng: random.Random) -> str:
     return " " + "".join(t + g for t, g in zip(tokens, gaps)) if tokens else " "
 
 
+@built
 @pytest.mark.parametrize("seed", range(40))
 def test_random_terms_agree_with_the_regex_path(seed):
     rng = random.Random(seed)
@@ -105,6 +109,7 @@ def test_random_terms_agree_with_the_regex_path(seed):
     assert native_counts(items, texts) == regex_counts(items, texts)
 
 
+@built
 def test_chunks_slices_and_nulls():
     terms = [["a b", "ab*"]]
     texts = [random_text(random.Random(i)) for i in range(300)]
@@ -118,17 +123,20 @@ def test_chunks_slices_and_nulls():
     assert scanner.count(with_null)[0].to_list() == [expected[0], 0, expected[2]]
 
 
+@built
 def test_huge_unit():
     text = " " + "  ".join(["a", "b", "ab", "abc"] * 250_000) + " "
     assert native_counts([["a b", "abc"], ["ab*"]], [text]) == regex_counts([["a b", "abc"], ["ab*"]], [text])
 
 
+@built
 def test_wrong_column_is_an_error():
     scanner = scan.TermScanner([("x", ((("a",),),))])
     with pytest.raises(TypeError):
         scanner.count(pl.Series([1, 2]))
 
 
+@built
 def test_codebook_counts_equal_with_native_counter_off(monkeypatch):
     codebook = make_codebook(
         """
@@ -157,6 +165,7 @@ def test_codebook_counts_equal_with_native_counter_off(monkeypatch):
     assert native["x"].to_list() == [5, 1, 0] and native["y"].to_list() == [0, 3, 0]
 
 
+@built
 def test_word_counts_agree_with_the_regex():
     from agenda.segment import WORD_START, _word_counts
 
@@ -170,6 +179,7 @@ def test_word_counts_agree_with_the_regex():
     assert expected[:5].to_list() == [0, 0, 1, 1, 2]
 
 
+@built
 def test_screens_agree_with_contains():
     rng = random.Random(11)
     pieces = ["the", "iran", "ian", "ran", "ukrain", "украин", "ина", "сво ", " dpr ", "nato", "ato", "tion", "ment"]
