@@ -51,6 +51,94 @@ struct ArrowArrayStream {
     void *private_data;
 };
 
+/* One string of an Arrow array of strings (view, utf8 or large utf8); 0 when null. */
+static int string_at(char format, const struct ArrowArray *a, int64_t r, const char **s, uint32_t *len) {
+    int64_t i = r + a->offset;
+    const uint8_t *valid = a->n_buffers > 0 ? a->buffers[0] : NULL;
+    if (valid && !(valid[i >> 3] & (1 << (i & 7)))) return 0;
+    if (format == 'v') {
+        const uint8_t *view = (const uint8_t *)a->buffers[1] + 16 * i;
+        int32_t vlen, buf, off;
+        memcpy(&vlen, view, 4);
+        *len = (uint32_t)vlen;
+        if (vlen <= 12) {
+            *s = (const char *)view + 4;
+        } else {
+            memcpy(&buf, view + 8, 4);
+            memcpy(&off, view + 12, 4);
+            *s = (const char *)a->buffers[2 + buf] + off;
+        }
+    } else if (format == 'u') {
+        const int32_t *offs = a->buffers[1];
+        *s = (const char *)a->buffers[2] + offs[i];
+        *len = (uint32_t)(offs[i + 1] - offs[i]);
+    } else {
+        const int64_t *offs = a->buffers[1];
+        *s = (const char *)a->buffers[2] + offs[i];
+        *len = (uint32_t)(offs[i + 1] - offs[i]);
+    }
+    return 1;
+}
+
+/* The stream of strings in an Arrow PyCapsule, and its format ('v' view, 'u' utf8, 'U' large utf8);
+ * NULL with a Python error set (the stream released) when it cannot be read or holds no strings. */
+static struct ArrowArrayStream *string_stream(PyObject *capsule, char *format) {
+    struct ArrowArrayStream *stream = PyCapsule_GetPointer(capsule, "arrow_array_stream");
+    if (!stream) return NULL;
+    if (!stream->release) {
+        PyErr_SetString(PyExc_ValueError, "the Arrow stream was already consumed");
+        return NULL;
+    }
+    struct ArrowSchema schema;
+    if (stream->get_schema(stream, &schema)) {
+        stream->release(stream);
+        PyErr_SetString(PyExc_RuntimeError, "cannot read the Arrow stream's schema");
+        return NULL;
+    }
+    int supported = schema.format && (strcmp(schema.format, "vu") == 0 || strcmp(schema.format, "u") == 0 ||
+                                      strcmp(schema.format, "U") == 0);
+    *format = supported ? schema.format[0] : 0;
+    if (schema.release) schema.release(&schema);
+    if (!supported) {
+        stream->release(stream);
+        PyErr_SetString(PyExc_TypeError, "the column is not of strings");
+        return NULL;
+    }
+    return stream;
+}
+
+/* What to do with one array of the stream, whose first row is row0 of the column: 0, or -1 when
+ * out of memory. Runs without the GIL. */
+typedef int (*Visit)(void *ctx, char format, const struct ArrowArray *a, size_t row0);
+
+/* Visit each array of a stream of n_rows strings, then release the stream: 0, or -1 with a
+ * Python error set. */
+static int each_array(struct ArrowArrayStream *stream, char format, Py_ssize_t n_rows, Visit visit, void *ctx) {
+    int failed = 0; /* 1: out of memory, 2: unreadable, 3: another length */
+    size_t row = 0;
+    while (!failed) {
+        struct ArrowArray array;
+        if (stream->get_next(stream, &array)) {
+            failed = 2;
+            break;
+        }
+        if (!array.release) break;
+        if (row + (size_t)array.length > (size_t)n_rows) {
+            failed = 3;
+        } else {
+            Py_BEGIN_ALLOW_THREADS failed = visit(ctx, format, &array, row) ? 1 : 0;
+            Py_END_ALLOW_THREADS
+        }
+        row += (size_t)array.length;
+        array.release(&array);
+    }
+    stream->release(stream);
+    if (!failed && row != (size_t)n_rows) failed = 3;
+    if (failed == 1) PyErr_NoMemory();
+    else if (failed) PyErr_SetString(PyExc_ValueError, failed == 2 ? "cannot read the Arrow stream" : "the column has another length");
+    return failed ? -1 : 0;
+}
+
 typedef struct {
     uint32_t first; /* index of the first fragment in the scanner's fragment arrays */
     uint32_t n;     /* fragments */
@@ -439,37 +527,20 @@ static int scan_string(const Scanner *sc, Scratch *w, const char *text, uint32_t
 }
 
 /* Rows of one Arrow array of strings: view, utf8 or large utf8. */
-static int scan_array(const Scanner *sc, Scratch *w, const char *format, const struct ArrowArray *a, uint32_t *counts,
-                      size_t stride, size_t row0) {
-    const uint8_t *valid = a->n_buffers > 0 ? a->buffers[0] : NULL;
+typedef struct {
+    const Scanner *sc;
+    Scratch w;
+    uint32_t *counts;
+    size_t n_rows;
+} Counting;
+
+static int count_array(void *ctx, char format, const struct ArrowArray *a, size_t row0) {
+    Counting *c = ctx;
     for (int64_t r = 0; r < a->length; r++) {
-        int64_t i = r + a->offset;
-        if (valid && !(valid[i >> 3] & (1 << (i & 7)))) continue;
         const char *s;
         uint32_t len;
-        if (format[0] == 'v') {
-            const uint8_t *view = (const uint8_t *)a->buffers[1] + 16 * i;
-            int32_t vlen;
-            memcpy(&vlen, view, 4);
-            len = (uint32_t)vlen;
-            if (vlen <= 12) {
-                s = (const char *)view + 4;
-            } else {
-                int32_t buf, off;
-                memcpy(&buf, view + 8, 4);
-                memcpy(&off, view + 12, 4);
-                s = (const char *)a->buffers[2 + buf] + off;
-            }
-        } else if (format[0] == 'u') {
-            const int32_t *offs = a->buffers[1];
-            s = (const char *)a->buffers[2] + offs[i];
-            len = (uint32_t)(offs[i + 1] - offs[i]);
-        } else {
-            const int64_t *offs = a->buffers[1];
-            s = (const char *)a->buffers[2] + offs[i];
-            len = (uint32_t)(offs[i + 1] - offs[i]);
-        }
-        if (scan_string(sc, w, s, len, counts + row0 + r, stride)) return -1;
+        if (string_at(format, a, r, &s, &len) && scan_string(c->sc, &c->w, s, len, c->counts + row0 + r, c->n_rows))
+            return -1;
     }
     return 0;
 }
@@ -480,59 +551,26 @@ static PyObject *scan_count(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOn", &capsule, &stream_capsule, &n_rows)) return NULL;
     Scanner *sc = PyCapsule_GetPointer(capsule, "agenda._scan.Scanner");
     if (!sc) return NULL;
-    struct ArrowArrayStream *stream = PyCapsule_GetPointer(stream_capsule, "arrow_array_stream");
+    char format;
+    struct ArrowArrayStream *stream = string_stream(stream_capsule, &format);
     if (!stream) return NULL;
-    if (!stream->release) {
-        PyErr_SetString(PyExc_ValueError, "the Arrow stream was already consumed");
-        return NULL;
-    }
-    struct ArrowSchema schema;
-    if (stream->get_schema(stream, &schema)) {
-        PyErr_SetString(PyExc_RuntimeError, "cannot read the Arrow stream's schema");
-        return NULL;
-    }
-    char format = schema.format ? schema.format[0] : 0;
-    int supported = schema.format && (strcmp(schema.format, "vu") == 0 || strcmp(schema.format, "u") == 0 ||
-                                      strcmp(schema.format, "U") == 0);
-    if (schema.release) schema.release(&schema);
-    if (!supported) {
-        PyErr_SetString(PyExc_TypeError, "the column is not of strings");
-        return NULL;
-    }
-    const char fmt[2] = {format, 0};
     size_t cells = (size_t)sc->n_items * (size_t)n_rows;
     PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(cells * sizeof(uint32_t)));
-    if (!out) return NULL;
-    uint32_t *counts = (uint32_t *)PyBytes_AS_STRING(out);
-    memset(counts, 0, cells * sizeof(uint32_t));
-    Scratch w = {0};
-    w.next_free = malloc(sizeof(uint32_t) * (sc->n_items ? sc->n_items : 1));
-    int failed = w.next_free == NULL, too_long = 0;
-    size_t row = 0;
-    while (!failed) {
-        struct ArrowArray array;
-        if (stream->get_next(stream, &array)) {
-            failed = 2;
-            break;
-        }
-        if (!array.release) break;
-        if (row + (size_t)array.length > (size_t)n_rows) {
-            too_long = 1;
-        } else {
-            Py_BEGIN_ALLOW_THREADS failed = scan_array(sc, &w, fmt, &array, counts, (size_t)n_rows, row);
-            Py_END_ALLOW_THREADS
-        }
-        row += (size_t)array.length;
-        array.release(&array);
-        if (too_long) break;
+    Counting c = {sc, {0}, NULL, (size_t)n_rows};
+    c.w.next_free = malloc(sizeof(uint32_t) * (sc->n_items ? sc->n_items : 1));
+    if (!out || !c.w.next_free) {
+        stream->release(stream);
+        Py_XDECREF(out);
+        free(c.w.next_free);
+        return out ? PyErr_NoMemory() : NULL;
     }
-    stream->release(stream);
-    free(w.cand);
-    free(w.next_free);
-    if (failed || too_long || row != (size_t)n_rows) {
+    c.counts = (uint32_t *)PyBytes_AS_STRING(out);
+    memset(c.counts, 0, cells * sizeof(uint32_t));
+    int failed = each_array(stream, format, n_rows, count_array, &c);
+    free(c.w.cand);
+    free(c.w.next_free);
+    if (failed) {
         Py_DECREF(out);
-        if (failed == 1) return PyErr_NoMemory();
-        PyErr_SetString(PyExc_ValueError, failed ? "cannot read the Arrow stream" : "the column has another length");
         return NULL;
     }
     return out;
@@ -647,35 +685,6 @@ static inline uint32_t next_code_point(const unsigned char *s, uint32_t *i) {
 
 static inline uint8_t kind_of(const Tokenizer *tk, uint32_t cp) { return cp < 0x10000 ? tk->kind[cp] : 0; }
 
-/* One string of an Arrow array of strings (view, utf8 or large utf8); 0 when null. */
-static int string_at(const char *format, const struct ArrowArray *a, int64_t r, const char **s, uint32_t *len) {
-    int64_t i = r + a->offset;
-    const uint8_t *valid = a->n_buffers > 0 ? a->buffers[0] : NULL;
-    if (valid && !(valid[i >> 3] & (1 << (i & 7)))) return 0;
-    if (format[0] == 'v') {
-        const uint8_t *view = (const uint8_t *)a->buffers[1] + 16 * i;
-        int32_t vlen, buf, off;
-        memcpy(&vlen, view, 4);
-        *len = (uint32_t)vlen;
-        if (vlen <= 12) {
-            *s = (const char *)view + 4;
-        } else {
-            memcpy(&buf, view + 8, 4);
-            memcpy(&off, view + 12, 4);
-            *s = (const char *)a->buffers[2 + buf] + off;
-        }
-    } else if (format[0] == 'u') {
-        const int32_t *offs = a->buffers[1];
-        *s = (const char *)a->buffers[2] + offs[i];
-        *len = (uint32_t)(offs[i + 1] - offs[i]);
-    } else {
-        const int64_t *offs = a->buffers[1];
-        *s = (const char *)a->buffers[2] + offs[i];
-        *len = (uint32_t)(offs[i + 1] - offs[i]);
-    }
-    return 1;
-}
-
 /* A large-utf8 Arrow array built here: its buffers live in the private data. */
 typedef struct {
     int64_t *offsets;
@@ -726,7 +735,8 @@ static int reserve(Normalizing *n, size_t more) {
     return 0;
 }
 
-static int normalize_array(Normalizing *n, const char *format, const struct ArrowArray *a, size_t row0) {
+static int normalize_array(void *ctx, char format, const struct ArrowArray *a, size_t row0) {
+    Normalizing *n = ctx;
     const Tokenizer *tk = n->tk;
     for (int64_t r = 0; r < a->length; r++) {
         size_t row = row0 + (size_t)r;
@@ -798,26 +808,9 @@ static PyObject *tokenizer_run(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOnp", &capsule, &stream_capsule, &n_rows, &tokens)) return NULL;
     Tokenizer *tk = PyCapsule_GetPointer(capsule, "agenda._scan.Tokenizer");
     if (!tk) return NULL;
-    struct ArrowArrayStream *stream = PyCapsule_GetPointer(stream_capsule, "arrow_array_stream");
+    char format;
+    struct ArrowArrayStream *stream = string_stream(stream_capsule, &format);
     if (!stream) return NULL;
-    if (!stream->release) {
-        PyErr_SetString(PyExc_ValueError, "the Arrow stream was already consumed");
-        return NULL;
-    }
-    struct ArrowSchema schema;
-    if (stream->get_schema(stream, &schema)) {
-        PyErr_SetString(PyExc_RuntimeError, "cannot read the Arrow stream's schema");
-        return NULL;
-    }
-    int supported = schema.format && (strcmp(schema.format, "vu") == 0 || strcmp(schema.format, "u") == 0 ||
-                                      strcmp(schema.format, "U") == 0);
-    const char fmt[2] = {supported ? schema.format[0] : 0, 0};
-    if (schema.release) schema.release(&schema);
-    if (!supported) {
-        stream->release(stream);
-        PyErr_SetString(PyExc_TypeError, "the column is not of strings");
-        return NULL;
-    }
     PyObject *not_simple = PyBytes_FromStringAndSize(NULL, n_rows);
     PyObject *words = tokens ? NULL : PyBytes_FromStringAndSize(NULL, n_rows * (Py_ssize_t)sizeof(uint32_t));
     Normalizing n = {tk, tokens, NULL, NULL, NULL, NULL, 0, 0};
@@ -831,32 +824,17 @@ static PyObject *tokenizer_run(PyObject *self, PyObject *args) {
             failed = !n.offsets || reserve(&n, 1);
         }
     }
-    size_t row = 0;
-    while (!failed) {
-        struct ArrowArray array;
-        if (stream->get_next(stream, &array)) {
-            failed = 2;
-            break;
-        }
-        if (!array.release) break;
-        if (row + (size_t)array.length > (size_t)n_rows) {
-            failed = 3;
-        } else {
-            Py_BEGIN_ALLOW_THREADS failed = normalize_array(&n, fmt, &array, row);
-            Py_END_ALLOW_THREADS
-        }
-        row += (size_t)array.length;
-        array.release(&array);
+    if (failed) {
+        stream->release(stream);
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+    } else {
+        failed = each_array(stream, format, n_rows, normalize_array, &n);
     }
-    stream->release(stream);
-    if (!failed && row != (size_t)n_rows) failed = 3;
     if (failed) {
         free(n.offsets);
         free(n.data);
         Py_XDECREF(not_simple);
         Py_XDECREF(words);
-        if (failed == 1) return PyErr_Occurred() ? NULL : PyErr_NoMemory();
-        PyErr_SetString(PyExc_ValueError, failed == 2 ? "cannot read the Arrow stream" : "the column has another length");
         return NULL;
     }
     if (!tokens) return Py_BuildValue("(NN)", words, not_simple);
@@ -1112,6 +1090,21 @@ static void screen_string(const Screens *sc, const char *s, uint32_t len, uint64
     if (i + 3 <= len) screen_at(sc, s, len, i, load_key(s + i, 3), 0, bits);
 }
 
+typedef struct {
+    const Screens *sc;
+    uint64_t *bits;
+} Screening;
+
+static int screen_array(void *ctx, char format, const struct ArrowArray *a, size_t row0) {
+    Screening *g = ctx;
+    for (int64_t r = 0; r < a->length; r++) {
+        const char *str;
+        uint32_t len;
+        if (string_at(format, a, r, &str, &len)) screen_string(g->sc, str, len, g->bits + (row0 + r) * g->sc->words);
+    }
+    return 0;
+}
+
 /* screen(screens, arrow_stream_capsule, n_rows) -> bytes: per row, words uint64 of screen bits */
 static PyObject *screens_run(PyObject *self, PyObject *args) {
     PyObject *capsule, *stream_capsule;
@@ -1119,60 +1112,19 @@ static PyObject *screens_run(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOn", &capsule, &stream_capsule, &n_rows)) return NULL;
     Screens *sc = PyCapsule_GetPointer(capsule, "agenda._scan.Screens");
     if (!sc) return NULL;
-    struct ArrowArrayStream *stream = PyCapsule_GetPointer(stream_capsule, "arrow_array_stream");
+    char format;
+    struct ArrowArrayStream *stream = string_stream(stream_capsule, &format);
     if (!stream) return NULL;
-    if (!stream->release) {
-        PyErr_SetString(PyExc_ValueError, "the Arrow stream was already consumed");
-        return NULL;
-    }
-    struct ArrowSchema schema;
-    if (stream->get_schema(stream, &schema)) {
-        PyErr_SetString(PyExc_RuntimeError, "cannot read the Arrow stream's schema");
-        return NULL;
-    }
-    int supported = schema.format && (strcmp(schema.format, "vu") == 0 || strcmp(schema.format, "u") == 0 ||
-                                      strcmp(schema.format, "U") == 0);
-    const char fmt[2] = {supported ? schema.format[0] : 0, 0};
-    if (schema.release) schema.release(&schema);
-    if (!supported) {
-        stream->release(stream);
-        PyErr_SetString(PyExc_TypeError, "the column is not of strings");
-        return NULL;
-    }
     size_t cells = (size_t)n_rows * sc->words;
     PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(cells * sizeof(uint64_t)));
     if (!out) {
         stream->release(stream);
         return NULL;
     }
-    uint64_t *bits = (uint64_t *)PyBytes_AS_STRING(out);
-    memset(bits, 0, cells * sizeof(uint64_t));
-    int failed = 0;
-    size_t row = 0;
-    while (!failed) {
-        struct ArrowArray array;
-        if (stream->get_next(stream, &array)) {
-            failed = 1;
-            break;
-        }
-        if (!array.release) break;
-        if (row + (size_t)array.length > (size_t)n_rows) {
-            failed = 2;
-        } else {
-            Py_BEGIN_ALLOW_THREADS for (int64_t r = 0; r < array.length; r++) {
-                const char *str;
-                uint32_t len;
-                if (string_at(fmt, &array, r, &str, &len)) screen_string(sc, str, len, bits + (row + r) * sc->words);
-            }
-            Py_END_ALLOW_THREADS
-        }
-        row += (size_t)array.length;
-        array.release(&array);
-    }
-    stream->release(stream);
-    if (failed || row != (size_t)n_rows) {
+    Screening g = {sc, (uint64_t *)PyBytes_AS_STRING(out)};
+    memset(g.bits, 0, cells * sizeof(uint64_t));
+    if (each_array(stream, format, n_rows, screen_array, &g)) {
         Py_DECREF(out);
-        PyErr_SetString(PyExc_ValueError, failed == 1 ? "cannot read the Arrow stream" : "the column has another length");
         return NULL;
     }
     return out;
