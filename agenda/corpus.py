@@ -29,7 +29,7 @@ TABLE_SUFFIXES = {
 }
 TEXT_SUFFIXES = (".txt", ".text", ".md")
 METADATA_FILE = "metadata.csv"
-BATCH_BYTES = 32 * 2**20  # bytes of text in a batch of documents
+BATCH_BYTES = 48 * 2**20  # bytes of text in a batch of documents
 SCAN_ROWS = 256  # rows a table scan hands over at a time; batches are made of these
 JSON_BLOCK = 8 * 2**20  # bytes of JSON Lines parsed at a time
 BOM = codecs.BOM_UTF8
