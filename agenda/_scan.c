@@ -1,15 +1,15 @@
-/* Count every item's plain terms in one pass over the token strings of a column of units.
+/* Native passes over a column of units, each in place of several polars passes (agenda.scan):
+ * token strings and word counts of raw text, every item's plain terms counted at once, and the
+ * screens (sets of literals) of patterns and exclusions. Columns come through the Arrow C stream
+ * interface (string view, string or large string) without a copy; the passes run without the GIL.
  *
- * A token string is agenda's normalised text (normalize.add_tokens): tokens separated by runs of
- * spaces, lower-cased. A term is a sequence of token patterns; a token pattern is a list of
- * fragments joined by `*` (one fragment: the token itself; more: the token starts with the first,
- * ends with the last and holds the others in order between). Within an item, terms are tried in
+ * Term counts. A token string is agenda's normalised text (normalize.add_tokens): tokens
+ * separated by runs of spaces, lower-cased. A term is a sequence of token patterns; a token
+ * pattern is a list of fragments joined by `*` (one fragment: the token itself; more: the token
+ * starts with the first, ends with the last and holds the others in order between). Within an item, terms are tried in
  * the item's order at each token, the first that matches is counted and the item's next match
  * starts after it: the leftmost-first, non-overlapping count of the item's alternation
  * (match.term_regex) that the regex path gives.
- *
- * The column comes through the Arrow C stream interface (string view, string or large string),
- * without a copy; the scan runs without the GIL.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -1146,7 +1146,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scan", "Native term counts over token strings.", -1,
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scan", "Native passes over columns of units.", -1,
                                     methods};
 
 PyMODINIT_FUNC PyInit__scan(void) { return PyModule_Create(&module); }
