@@ -135,7 +135,8 @@ static int each_array(struct ArrowArrayStream *stream, char format, Py_ssize_t n
     stream->release(stream);
     if (!failed && row != (size_t)n_rows) failed = 3;
     if (failed == 1) PyErr_NoMemory();
-    else if (failed) PyErr_SetString(PyExc_ValueError, failed == 2 ? "cannot read the Arrow stream" : "the column has another length");
+    else if (failed == 2) PyErr_SetString(PyExc_ValueError, "cannot read the Arrow stream");
+    else if (failed) PyErr_SetString(PyExc_ValueError, "the column has another length");
     return failed ? -1 : 0;
 }
 
@@ -926,7 +927,9 @@ static void screens_free(Screens *sc) {
     free(sc);
 }
 
-static void screens_capsule_free(PyObject *capsule) { screens_free(PyCapsule_GetPointer(capsule, "agenda._scan.Screens")); }
+static void screens_capsule_free(PyObject *capsule) {
+    screens_free(PyCapsule_GetPointer(capsule, "agenda._scan.Screens"));
+}
 
 static inline uint32_t load_key(const char *p, uint32_t n) {
     uint32_t key = 0;
@@ -982,7 +985,8 @@ static PyObject *screens_compile(PyObject *self, PyObject *args) {
         PyObject *lit = PyList_GET_ITEM(lits, i), *bytes, *ids;
         if (!PyTuple_Check(lit) || !PyArg_ParseTuple(lit, "O!O!", &PyBytes_Type, &bytes, &PyList_Type, &ids) ||
             PyBytes_GET_SIZE(bytes) < 3) {
-            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a literal is (bytes of 3 or more, [screen, ...])");
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "a literal is (bytes of 3 or more, [screen, ...])");
             return NULL;
         }
         pool_size += PyBytes_GET_SIZE(bytes);
@@ -1138,7 +1142,8 @@ static PyMethodDef methods[] = {
     {"tokenizer", tokenizer_compile, METH_VARARGS,
      "tokenizer(kind, map) -> tokenizer: kind[code point] flags (1 simple, 2 space, 4 word), map {code point: bytes}"},
     {"normalize", tokenizer_run, METH_VARARGS,
-     "normalize(tokenizer, arrow_stream_capsule, n_rows, tokens) -> (schema, array, not_simple) or (words, not_simple)"},
+     "normalize(tokenizer, arrow_stream_capsule, n_rows, tokens) -> (schema, array, not_simple) or "
+     "(words, not_simple)"},
     {"screens", screens_compile, METH_VARARGS,
      "screens(n_screens, literals) -> screens: literals as (bytes of 3 or more, [screen, ...])"},
     {"screen", screens_run, METH_VARARGS,
