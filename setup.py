@@ -1,7 +1,7 @@
-"""The optional native term counter (agenda/_scan.c); everything else is in pyproject.toml.
+"""The optional native passes (agenda/_scan.c, see agenda.scan); everything else is in pyproject.toml.
 
-optional=True: without a C compiler the package installs without it, and agenda counts the
-same terms with polars regexes instead.
+optional=True: without a C compiler the package installs without them, and polars does the same
+work with the same results.
 """
 
 from setuptools import Extension, setup

@@ -1,12 +1,13 @@
-"""Native passes over a column of units: token strings, word counts, and every item's plain terms.
+"""Native passes over a column of units: token strings, word counts, every item's plain terms, screens.
 
-The regex path counts each item with its own alternation: one scan of the corpus per item,
-whose cost grows with the item's terms. `agenda._scan` (C, built with the package where a
-compiler is at hand) reads the token column once through the Arrow C stream interface, looks
-each token up in hash tables of the terms' first tokens, and gives the same leftmost-first,
-non-overlapping counts. It also makes the token strings and word counts of units made of
-simple characters (`TextNormalizer`), in one pass each where polars takes several. Without it,
-or with AGENDA_NATIVE=0, polars does all of it.
+The polars path takes several passes for each: one regex scan of the corpus per item, whose
+cost grows with the item's terms, and one literal scan per screen. `agenda._scan` (C, built with
+the package where a compiler is at hand) reads a column once through the Arrow C stream
+interface for each: `TextNormalizer` makes the token strings and word counts of units made of
+simple characters; `TermScanner` looks each token up in a byte trie of the terms' first tokens
+and gives the same leftmost-first, non-overlapping counts as the regexes; `ScreenScanner` tells,
+per unit, which screens (sets of literals) hold. Without it, or with AGENDA_NATIVE=0, polars
+does all of it.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ import polars as pl
 
 try:
     from agenda import _scan
-except ImportError:  # built without a C compiler: the regex path counts instead
+except ImportError:  # built without a C compiler: polars does the work instead
     _scan = None
 
 TokenPatterns = tuple[tuple[str, ...], ...]  # a term: per token, its fragments between `*`s
 
 
 def native() -> bool:
-    """Whether the native counter is built and not turned off with AGENDA_NATIVE=0."""
+    """Whether the native passes are built and not turned off with AGENDA_NATIVE=0."""
     return _scan is not None and os.environ.get("AGENDA_NATIVE", "1") != "0"
 
 
