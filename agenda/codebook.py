@@ -6,6 +6,7 @@ matched against (see `match.py`), checked by polars' own regex engine at load ti
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -21,18 +22,57 @@ from agenda.errors import AgendaError
 DEFAULT_UNITS = {"split": "paragraph", "min_words": 0, "drop": []}
 
 
+COMBINED = ("near", "all", "any", "context")  # the rule language's kinds, built from terms
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One term or pattern of an item, as written in the codebook."""
+    """One rule of an item, as written in the codebook.
 
-    kind: str  # "term" or "pattern"
+    A term or a pattern; or a rule of the rule language (see COMBINED) built from groups of
+    terms: `near` (a term of the first group within `within` words of one of the second, in
+    `scope`), `all` (a term of every group in one scope), `any` (a term of the group in a scope)
+    and `context` (its terms count only beside a unit coded for the item `of`, within `window`
+    units of the same document; None: anywhere in it). Any rule may carry a weight and date bounds.
+    """
+
+    kind: str  # "term", "pattern", or one of COMBINED
     text: str
     case_sensitive: bool = False
     language: str | None = None
+    weight: float = 1.0
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+    groups: tuple[tuple[Rule, ...], ...] = ()
+    within: int | None = None
+    ordered: bool = False
+    scope: str = "sentence"
+    window: int | None = None
+    of: str | None = None
+
+    @property
+    def combined(self) -> bool:
+        return self.kind in COMBINED
+
+    @property
+    def plain(self) -> bool:
+        """A term or pattern that counts as the engine's fast path counts it: no weight, no dates."""
+        return not self.combined and self.weight == 1 and self.since is None and self.until is None
 
     @property
     def display(self) -> str:
-        return self.text if self.kind == "term" else f"/{self.text}/"
+        if self.kind == "pattern":
+            return f"/{self.text}/"
+        if not self.combined:
+            return self.text
+        groups = [" | ".join(r.text for r in group) for group in self.groups]
+        if self.kind == "near":
+            word = "BEFORE" if self.ordered else "NEAR"
+            return f"{groups[0]} {word}/{self.within} {groups[1]} (in a {self.scope})"
+        if self.kind == "context":
+            where = "its document" if self.window is None else f"{self.window} units"
+            return f"CONTEXT({groups[0]}) within {where} of {self.of}"
+        return f"{self.kind.upper()}({'; '.join(groups)}) in a {self.scope}"
 
 
 @dataclass(frozen=True)
@@ -50,6 +90,19 @@ class Item:
     min_hits: int = 1
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+    examples_documents: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = ()  # paragraphs, units coded
+
+    @property
+    def dated(self) -> bool:
+        """Whether the item or any of its rules has date bounds."""
+        rules = self.rules + self.exclude
+        return self.since is not None or self.until is not None or any(r.since or r.until for r in rules)
+
+    @property
+    def context_rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.kind == "context")
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,6 +165,8 @@ def parse_codebook(text: str, source: str = "<codebook>", sha256: str | None = N
     """Validate and compile codebook YAML given as a string."""
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml where built
+    except ValueError as exc:  # a date that does not exist, such as 2021-02-30
+        raise AgendaError(f"{source}: malformed YAML: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -119,6 +174,7 @@ def parse_codebook(text: str, source: str = "<codebook>", sha256: str | None = N
         raise AgendaError(f"{source}:{where}: malformed YAML: {problem}") from None
     if not isinstance(data, dict):
         raise AgendaError(f"{source}: a codebook is a YAML mapping with 'codebook', 'version', 'items'")
+    data = _dates_as_text(data)
     validate(data, source)
     sha = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
     codebook = build(data, source, sha)
@@ -170,6 +226,31 @@ def validate(data: dict, source: str) -> None:
                 raise AgendaError(f"{source}: items[{i}].parent: parents form a cycle at {item['id']!r}")
             chain.add(current["id"])
             current = data["items"][seen_ids[current["parent"]]]
+    _check_rule_language(data, source, seen_ids)
+
+
+def _dates_as_text(node):
+    """YAML reads `2015-07-14` as a date; the schema and the rules read dates as ISO strings."""
+    if isinstance(node, dict):
+        return {k: _dates_as_text(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_dates_as_text(v) for v in node]
+    return node.isoformat() if isinstance(node, datetime.date) else node
+
+
+def _check_rule_language(data: dict, source: str, seen_ids: dict[str, int]) -> None:
+    """Context rules name known items; an item with context rules has a free `<id>_context` column name."""
+    for i, item in enumerate(data["items"]):
+        contexts = [(k, r) for k, r in enumerate(item.get("rules") or []) if "context" in r]
+        for k, rule in contexts:
+            of = rule.get("of", item["id"])
+            if of not in seen_ids:
+                raise AgendaError(f"{source}: items[{i}].rules[{k}].of (item {item['id']!r}): unknown item {of!r}")
+        if contexts and f"{item['id']}_context" in seen_ids:
+            raise AgendaError(
+                f"{source}: items[{i}] (item {item['id']!r}): its context hits go to column "
+                f"{item['id']}_context, which is the id of another item"
+            )
 
 
 def _item_id_at(data: dict, path: list) -> str | None:
@@ -190,16 +271,74 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
-def _rules(entries, kind: str, default_cs: bool, language: str | None = None) -> list[Rule]:
-    rules = []
-    for entry in entries or []:
-        if isinstance(entry, str):
-            rules.append(Rule(kind, entry, default_cs, language))
-        else:
-            entry_kind = "pattern" if "pattern" in entry else "term"
-            text = entry[entry_kind]
-            rules.append(Rule(entry_kind, text, entry.get("case_sensitive", default_cs), language))
-    return rules
+def _day(value, source: str, item_id: str, where: str) -> datetime.date | None:
+    """A date bound of the codebook (YAML gives a date, or a string of one), or an error naming where."""
+    if value is None or isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise AgendaError(f"{source}: item {item_id!r}: {where}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _rule(entry, kind: str, default_cs: bool, language: str | None, where: tuple) -> Rule:
+    """One rule from its YAML entry: a string, or a mapping of a term, pattern or rule-language rule."""
+    if isinstance(entry, str):
+        return Rule(kind, entry, default_cs, language)
+    source, item_id, place = where
+    cs = entry.get("case_sensitive", default_cs)
+    bounds = {
+        "weight": float(entry.get("weight", 1)),
+        "since": _day(entry.get("from"), source, item_id, f"{place}.from"),
+        "until": _day(entry.get("until"), source, item_id, f"{place}.until"),
+    }
+    if bounds["since"] and bounds["until"] and bounds["since"] > bounds["until"]:
+        raise AgendaError(
+            f"{source}: item {item_id!r}: {place}: 'from' {bounds['since']} is after 'until' {bounds['until']}"
+        )
+    combined = next((k for k in COMBINED if k in entry), None)
+    if combined is None:
+        entry_kind = "pattern" if "pattern" in entry else "term"
+        return Rule(entry_kind, entry[entry_kind], cs, language, **bounds)
+    operands = entry[combined]
+    groups = [operands] if combined in ("any", "context") else operands
+    groups = tuple(
+        tuple(_rule(t, "term", cs, language, (source, item_id, f"{place}.{combined}")) for t in _listed(g))
+        for g in groups
+    )
+    window = entry.get("window", "document")
+    text = "; ".join(" | ".join(r.text for r in g) for g in groups)
+    return Rule(
+        combined,
+        text,
+        any(t.case_sensitive for g in groups for t in g),
+        language,
+        groups=groups,
+        within=entry.get("within"),
+        ordered=entry.get("ordered", False),
+        scope=entry.get("scope", "unit" if combined == "any" else "sentence"),
+        window=None if window == "document" else window,
+        of=entry.get("of", item_id) if combined == "context" else None,
+        **bounds,
+    )
+
+
+def _listed(group) -> list:
+    return [group] if isinstance(group, (str, dict)) else list(group)
+
+
+def _rules(
+    entries, kind: str, default_cs: bool, language: str | None = None, where: tuple = ("", "", "")
+) -> list[Rule]:
+    source, item_id, place = where
+    return [
+        _rule(entry, kind, default_cs, language, (source, item_id, f"{place}[{i}]"))
+        for i, entry in enumerate(entries or [])
+    ]
+
+
+def _documents(examples: dict) -> tuple:
+    return tuple((tuple(d["paragraphs"]), tuple(d.get("coded", []))) for d in examples.get("documents", []))
 
 
 def build(data: dict, source: str, sha256: str) -> Codebook:
@@ -208,11 +347,15 @@ def build(data: dict, source: str, sha256: str) -> Codebook:
     for item in data["items"]:
         cs = item.get("case_sensitive", False)
         terms = item.get("terms") or []
+        at = (source, item["id"])
         if isinstance(terms, dict):
-            rules = [r for lang, entries in terms.items() for r in _rules(entries, "term", cs, lang)]
+            rules = [
+                r for lang, entries in terms.items() for r in _rules(entries, "term", cs, lang, (*at, f"terms.{lang}"))
+            ]
         else:
-            rules = _rules(terms, "term", cs)
-        rules += _rules(item.get("patterns"), "pattern", cs)
+            rules = _rules(terms, "term", cs, where=(*at, "terms"))
+        rules += _rules(item.get("patterns"), "pattern", cs, where=(*at, "patterns"))
+        rules += _rules(item.get("rules"), "term", cs, where=(*at, "rules"))
         examples = item.get("examples", {})
         items.append(
             Item(
@@ -223,10 +366,13 @@ def build(data: dict, source: str, sha256: str) -> Codebook:
                 color=item.get("color"),
                 parent=item.get("parent"),
                 rules=tuple(rules),
-                exclude=tuple(_rules(item.get("exclude"), "term", cs)),
+                exclude=tuple(_rules(item.get("exclude"), "term", cs, where=(*at, "exclude"))),
                 min_hits=item.get("min_hits", 1),
                 examples_match=tuple(examples.get("match", [])),
                 examples_no_match=tuple(examples.get("no_match", [])),
+                since=_day(item.get("from"), source, item["id"], "from"),
+                until=_day(item.get("until"), source, item["id"], "until"),
+                examples_documents=_documents(examples),
             )
         )
     units = {**DEFAULT_UNITS, **data.get("units", {})}

@@ -18,15 +18,18 @@ import polars as pl
 
 from agenda.codebook import Codebook, Item, Rule
 from agenda.errors import AgendaError
+from agenda.events import hits as events_hits
+from agenda.events import item_events
 from agenda.literals import literal_sets
 from agenda.normalize import add_tokens, escape, tokenize_strings
 from agenda.scan import ScreenBits, ScreenScanner, TermScanner, native
 
 TEXT = "_agenda_tokens"  # lower-cased token string
 TEXT_CS = "_agenda_tokens_cs"  # case-kept token string
+DATE = "_agenda_date"  # the unit's date, for rules with date bounds
 GAP = " +"  # between two tokens of a term
-GLOB = "[^ ]*"
-ANY_TOKEN = "[^ ]+"
+GLOB = "[^ \\x00]*"  # no term matches an excluded token (events.CUT)
+ANY_TOKEN = "[^ \\x00]+"
 BLOCK = "  \x00  "  # an excluded span becomes a token no term spans across
 MAX_TRIGGER_BIT = 62
 
@@ -50,6 +53,18 @@ class Trigger:
     def screens(self) -> tuple[str, ...]:
         """Each screen as a regex."""
         return tuple(map(_any_of, self.literals))
+
+
+@dataclass(frozen=True)
+class Combined:
+    """A rule of the rule language (near, all, any, context): a regex per group of its terms, per token string."""
+
+    rule: Rule
+    case_kept: tuple[str, ...]  # on the case-kept string
+    lowered: tuple[str, ...]  # on the lower-cased string
+
+    def groups(self, case_kept: bool) -> tuple[str, ...]:
+        return self.case_kept if case_kept else self.lowered
 
 
 def _any_of(literals: frozenset[str]) -> str:
@@ -77,6 +92,23 @@ class CompiledItem:
     screen_literals: frozenset[str] | None = None  # one of them is in every match of a rule trigger; None: unknown
     folded: tuple[tuple[Rule, str], ...] = ()  # every rule and exclusion, case folded, on the lower-cased string
     fast_patterns: tuple[tuple[tuple[str, ...], ...], ...] = ()  # fast_terms as token patterns, for agenda.scan
+    combined: tuple[Combined, ...] = ()  # rules of the rule language
+    near_excludes: tuple[Combined, ...] = ()  # exclusions of the rule language
+
+    @property
+    def all_rules(self) -> tuple[Rule, ...]:
+        """Every rule, in the order match events number them: terms and patterns, then the rule language."""
+        return tuple(r for r, _ in self.rules) + tuple(c.rule for c in self.combined)
+
+    @property
+    def all_excludes(self) -> tuple[Rule, ...]:
+        """Every exclusion, in the order match events number them."""
+        return tuple(r for r, _ in self.exclude) + tuple(c.rule for c in self.near_excludes)
+
+    @property
+    def integral(self) -> bool:
+        """Whether its hits are whole numbers (no rule has a fractional weight)."""
+        return all(float(r.weight).is_integer() for r in self.all_rules)
 
     @property
     def regex(self) -> str | None:
@@ -269,6 +301,11 @@ def check_regex(regex: str) -> str | None:
     return None
 
 
+def _terms_of(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """The terms among rules, and the terms of their groups (the rule language's)."""
+    return tuple(t for r in rules for t in ((r,) if r.kind == "term" else sum(r.groups, ())))
+
+
 def _word_pieces(term: str) -> list[list[str]]:
     return [word.split("*") for word in term.split()]
 
@@ -279,8 +316,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
     pieces = {
         (piece, cs)
         for item in codebook.items
-        for rule in item.rules + item.exclude
-        if rule.kind == "term"
+        for rule in _terms_of(item.rules + item.exclude)
         for cs in {False, rule.case_sensitive}
         for word in _word_pieces(rule.text)
         for piece in word
@@ -306,17 +342,38 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
             raise AgendaError(f"{codebook.source}: item {item.id!r}: empty term {rule.text!r}")
         return term_regex(words, wrap_ci=case_kept_text and not cs)
 
+    def group_regex(item: Item, group: tuple[Rule, ...], case_kept_text: bool) -> str:
+        ordered = sorted(group, key=lambda r: tuple(-n for n in _term_length(r)))
+        return "|".join(rule_regex(item, r, case_kept_text) for r in ordered)
+
+    def combined_of(item: Item, rules: tuple[Rule, ...]) -> tuple[Combined, ...]:
+        return tuple(
+            Combined(
+                r,
+                tuple(group_regex(item, g, True) for g in r.groups),
+                tuple(group_regex(item, g, False) for g in r.groups),
+            )
+            for r in rules
+            if r.combined
+        )
+
     compiled = []
     for item in codebook.items:
-        item_cs = any(r.case_sensitive for r in item.rules + item.exclude)
-        ordered = sorted(item.rules, key=lambda r: (r.kind != "term", tuple(-n for n in _term_length(r))))
+        item_cs = any(r.case_sensitive for r in _terms_of(item.rules + item.exclude) + item.rules + item.exclude)
+        own = [r for r in item.rules if not r.combined]
+        ordered = sorted(own, key=lambda r: (r.kind != "term", tuple(-n for n in _term_length(r))))
         rules = tuple((r, rule_regex(item, r, item_cs)) for r in ordered)
-        excluded = sorted(item.exclude, key=lambda r: (r.kind != "term", tuple(-n for n in _term_length(r))))
+        excluded = sorted(
+            (r for r in item.exclude if not r.combined),
+            key=lambda r: (r.kind != "term", tuple(-n for n in _term_length(r))),
+        )
         exclude = tuple((r, rule_regex(item, r, item_cs)) for r in excluded)
+        combined, near_excludes = combined_of(item, item.rules), combined_of(item, item.exclude)
         # The fast path takes case-insensitive terms that start with a literal, which the regex
         # engine finds with SIMD; one term that starts with `*` would make it scan every byte.
+        # Terms with weights or date bounds are counted with the match events.
         folded = [(r, rule_regex(item, r, False)) for r in ordered if r.kind == "term" and not r.case_sensitive]
-        fast_terms = tuple((r, regex) for r, regex in folded if not regex[1:].startswith((GLOB, ANY_TOKEN)))
+        fast_terms = tuple((r, regex) for r, regex in folded if r.plain and not regex[1:].startswith((GLOB, ANY_TOKEN)))
         # A trigger is a necessary condition, checked on the lower-cased string: a case-sensitive
         # rule cannot match where its case-folded form does not. Where the folded form matches,
         # the rule itself is tried on the case-kept string of those units: capitalised START is
@@ -342,12 +399,33 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
             triggers.append(Trigger(regex, found, confirm, frozenset(group), excludes))
             if not excludes:
                 best.append(found[0] if found else None)
+        # A rule of the rule language may match where its first group matches and every group's
+        # best literals are present.
+        for c, excludes in [(c, False) for c in combined] + [(c, True) for c in near_excludes]:
+            screens = [literal_sets(g) for g in c.lowered]
+            found = tuple(frozenset(sets[0]) for sets in screens if sets)
+            triggers.append(Trigger(c.lowered[0], found, None, frozenset([c.rule]), excludes))
+            if not excludes:
+                best.append(found[0] if found else None)
         screen = frozenset().union(*best) if best and all(best) else None
         folded_rules = tuple(folded_all.items())
         patterns = tuple(term_patterns(words_of(r, False)) for r, _ in fast_terms)
         result = CompiledItem(
-            item, item_cs, rules, exclude, fast_terms, tuple(triggers), screen, folded_rules, patterns
+            item,
+            item_cs,
+            rules,
+            exclude,
+            fast_terms,
+            tuple(triggers),
+            screen,
+            folded_rules,
+            patterns,
+            combined,
+            near_excludes,
         )
+        for c in combined + near_excludes:
+            for regex in c.case_kept + c.lowered:
+                checks.append((regex, f"{codebook.source}: item {item.id!r}: rule {c.rule.display!r} does not compile"))
         for regex in filter(None, (result.regex, result.exclude_regex)):
             checks.append((regex, f"{codebook.source}: item {item.id!r}: rules do not compile"))
         compiled.append(result)
@@ -402,6 +480,8 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     screened = _screened(units, [c for c in compiled if c.screen_literals and c.rule_triggers], screens)
     everywhere = pl.int_range(units.height, eager=True)
     for c in compiled:
+        if c.item.context_rules:
+            units = units.with_columns(pl.lit(0.0).alias(context_column(c.item.id)))
         if not c.triggers:
             continue
         signature = pl.zeros(units.height, pl.Int64, eager=True)
@@ -409,19 +489,31 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
             candidates = screened.get(c.item.id, everywhere)
             found = c.triggered(units, candidates, False, codebook.join_hyphens, screens)
             signature = signature.scatter(candidates, found)
-        if c.exclude:  # only where the item has hits
+        if c.all_excludes:  # only where the item has hits
             candidates = ((units[c.item.id] > 0) | (signature > 0)).arg_true()
             found = c.triggered(units, candidates, True, codebook.join_hyphens, screens)
             signature = signature.scatter(candidates, signature.gather(candidates) | found)
+        if not c.integral:
+            units = units.with_columns(pl.col(c.item.id).cast(pl.Float64))
         for value in signature.filter(signature > 0).unique(maintain_order=True):
             rows = (signature == value).arg_true()
             matched = c.matched_rules(value)
             subset = units.select(TEXT, "text")[rows]
             if any(r.case_sensitive for r in matched):
                 subset = add_tokens(subset.lazy(), "text", TEXT_CS, True, codebook.join_hyphens).collect()
-            exact = subset.select(c.exact_hits(matched)).to_series()
-            units = units.with_columns(units[c.item.id].scatter(rows, exact))
+            dates = units[DATE].gather(rows) if c.item.dated else None
+            found = item_events(subset, c, matched, dates=dates)
+            exact = events_hits(found, len(rows))
+            units = units.with_columns(units[c.item.id].scatter(rows, exact.cast(units[c.item.id].dtype)))
+            if c.item.context_rules:
+                name = context_column(c.item.id)
+                units = units.with_columns(units[name].scatter(rows, events_hits(found, len(rows), context=True)))
     return units
+
+
+def context_column(item_id: str) -> str:
+    """The column of an item's context hits (see `agenda.context`)."""
+    return f"{item_id}_context"
 
 
 def _screened(

@@ -1,0 +1,400 @@
+"""Match events: where each rule of an item matched in a unit, as token positions.
+
+An event is one match: the unit's row, the item, the rule (an index into `CompiledItem.all_rules`),
+its first token and the token after its last, the sentence of its first token, its weight, whether
+it is a context hit, and the exclusion that removed it (an index into `CompiledItem.all_excludes`;
+null when it counts). Counts, the long table's terms, kwic, explain and the rule report are views
+of these events.
+
+Everything is computed with polars over all the units at once. A regex's matches come with their
+byte offsets from two `extract_all` passes (the matches, and each match with the text before it:
+their lengths give the offsets), which are mapped to tokens by an as-of join on the tokens' offsets.
+Exclusions are cut token by token: every token an exclusion touches becomes a placeholder that no
+term matches, so the token positions of what is left stay those of the unit. Rules of the rule
+language (near, all, any, context) are then sorted token positions and as-of joins (two-pointer
+merges): linear in the text, with no backtracking.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from typing import TYPE_CHECKING
+
+from agenda.codebook import Rule
+
+if TYPE_CHECKING:
+    from agenda.match import CompiledItem
+
+CUT = "\x00"  # an excluded token: no term matches it (see match.GLOB and match.ANY_TOKEN)
+SENTENCE_END = (".", "!", "?")
+
+EVENT_SCHEMA = {
+    "_row": pl.UInt32,
+    "item": pl.String,
+    "rule": pl.UInt32,
+    "first": pl.UInt32,
+    "last": pl.UInt32,
+    "sentence": pl.UInt32,
+    "weight": pl.Float64,
+    "context": pl.Boolean,
+    "excluded_by": pl.UInt32,
+    "matched": pl.String,
+}
+
+
+def regex_matches(text: pl.Series, regex: str) -> pl.DataFrame:
+    """Every match of regex in each string, leftmost-first and non-overlapping: _row, start, end, matched.
+
+    Offsets are in bytes. `.*?R` matches the text from the end of one match of R to the end of
+    the next, so the two lists of matches line up one to one.
+    """
+    frame = pl.DataFrame(
+        {"_p": text.str.extract_all(f"(?s).*?(?:{regex})"), "matched": text.str.extract_all(regex)}
+    ).with_row_index("_row")
+    found = frame.explode("_p", "matched").drop_nulls("matched")
+    end = pl.col("_p").str.len_bytes().cast(pl.Int64).cum_sum().over("_row")
+    return found.select(
+        "_row",
+        (end - pl.col("matched").str.len_bytes()).alias("start"),
+        end.alias("end"),
+        "matched",
+    )
+
+
+def token_table(text: pl.Series) -> pl.DataFrame:
+    """One row a token of each token string: _row, tok (its index), start and end bytes, word, sentence.
+
+    wordpos is the number of words (tokens with a letter or digit) before the token. A sentence
+    ends at a `.`, `!` or `?` token, except a `.` after a one-letter word (U.S.) or between two
+    numbers (3.5).
+    """
+    frame = pl.DataFrame({"_p": text.str.extract_all(r" *[^ ]+"), "token": text.str.extract_all(r"[^ ]+")})
+    tokens = frame.with_row_index("_row").explode("_p", "token").drop_nulls("token")
+    end = pl.col("_p").str.len_bytes().cast(pl.Int64).cum_sum().over("_row")
+    tok = pl.col("token")
+    word = tok.str.contains(r"\w")
+    before, after = tok.shift(1).over("_row"), tok.shift(-1).over("_row")
+    digits = r"^\d+$"
+    ends = tok.is_in(SENTENCE_END) & ~(
+        (tok == ".")
+        & (
+            (before.str.len_chars() == 1) & before.str.contains(r"^\w$")
+            | before.str.contains(digits) & after.str.contains(digits)
+        ).fill_null(False)
+    )
+    return tokens.select(
+        "_row",
+        pl.int_range(pl.len(), dtype=pl.UInt32).over("_row").alias("tok"),
+        (end - tok.str.len_bytes()).alias("start"),
+        end.alias("end"),
+        "token",
+        (word.cast(pl.UInt32).cum_sum().over("_row") - word.cast(pl.UInt32)).alias("wordpos"),
+        word.alias("word"),
+        (ends.cast(pl.UInt32).cum_sum().over("_row") - ends.cast(pl.UInt32)).alias("sentence"),
+    )
+
+
+def _asof(left: pl.DataFrame, right: pl.DataFrame, left_on: str, right_on: str, by, strategy: str) -> pl.DataFrame:
+    """An as-of join within groups: both sides sorted by their key within each group."""
+    return left.join_asof(right, left_on=left_on, right_on=right_on, by=by, strategy=strategy, check_sortedness=False)
+
+
+def on_tokens(matches: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
+    """Matches with the tokens they cover, [first, last), and the sentence and word positions at their ends.
+
+    A match that starts inside a token starts at that token; one that starts in the spaces before a
+    token, at that token.
+    """
+    if matches.height == 0:
+        extra = {"first": pl.UInt32, "last": pl.UInt32, "sentence": pl.UInt32, "wp_first": pl.UInt32}
+        return matches.with_columns(pl.lit(None, dtype=t).alias(c) for c, t in {**extra, "wp_last": pl.UInt32}.items())
+    marks = tokens.select("_row", "tok", "start", "end", "sentence", "wordpos", "word")
+    starts = _asof(matches.sort("_row", "start"), marks, "start", "start", "_row", "backward")
+    first = (
+        pl.when(pl.col("tok").is_null())
+        .then(0)
+        .when(pl.col("start") >= pl.col("end_right"))
+        .then(pl.col("tok") + 1)
+        .otherwise(pl.col("tok"))
+    )
+    starts = starts.select(*matches.columns, first.cast(pl.UInt32).alias("first"))
+    ends = _asof(
+        starts.with_columns((pl.col("end") - 1).alias("_e")).sort("_row", "_e"),
+        marks.select("_row", pl.col("start").alias("_s"), pl.col("tok").alias("_t")),
+        "_e",
+        "_s",
+        "_row",
+        "backward",
+    )
+    last = pl.max_horizontal(pl.col("_t").fill_null(0).cast(pl.UInt32) + 1, pl.col("first"))
+    spans = ends.select(*starts.columns, last.cast(pl.UInt32).alias("last")).sort("_row", "start")
+    at_first = marks.select("_row", pl.col("tok").alias("first"), "sentence", pl.col("wordpos").alias("wp_first"))
+    at_last = marks.select(
+        "_row", (pl.col("tok") + 1).alias("last"), (pl.col("wordpos") + pl.col("word").cast(pl.UInt32)).alias("wp_last")
+    )
+    return (
+        spans.join(at_first, on=["_row", "first"], how="left")
+        .join(at_last, on=["_row", "last"], how="left")
+        .with_columns(pl.col("sentence", "wp_first", "wp_last").fill_null(0))
+    )
+
+
+def cut_tokens(text: pl.Series, tokens: pl.DataFrame, cuts: pl.DataFrame) -> pl.Series:
+    """The token strings with every token in a cut span ([first, last) of _row) replaced by CUT."""
+    if cuts.height == 0:
+        return text
+    cut = (
+        cuts.select("_row", pl.int_ranges("first", "last", dtype=pl.UInt32).alias("tok"))
+        .explode("tok")
+        .drop_nulls()
+        .unique()
+        .with_columns(pl.lit(True).alias("_cut"))
+    )
+    rebuilt = (
+        tokens.join(cut, on=["_row", "tok"], how="left")
+        .group_by("_row", maintain_order=True)
+        .agg(pl.when(pl.col("_cut")).then(pl.lit(CUT)).otherwise(pl.col("token")).str.join("  ").alias("_t"))
+        .filter(pl.col("_row").is_in(cut["_row"].unique().implode()))
+    )
+    rows = rebuilt["_row"].cast(pl.UInt32)
+    return text.clone().scatter(rows, " " + rebuilt["_t"] + " ")
+
+
+def occurrences(text: pl.Series, tokens: pl.DataFrame, regex: str, scope: str) -> pl.DataFrame:
+    """Matches of a group of terms with their tokens and the scope they fall in (the sentence, or 0 for the unit)."""
+    found = on_tokens(regex_matches(text, regex), tokens)
+    return found.with_columns((pl.col("sentence") if scope == "sentence" else pl.lit(0, pl.UInt32)).alias("_scope"))
+
+
+def near(a: pl.DataFrame, b: pl.DataFrame, rule: Rule) -> pl.DataFrame:
+    """The occurrences of a with an occurrence of b within rule.within words in the same scope, b not overlapping a.
+
+    Each such occurrence of a is one event, spanning it and the nearest such occurrence of b
+    (before it, or after it; the one after only when rule.ordered).
+    """
+    keys = ["_row", "_scope"]
+    a = a.sort("_row", "_scope", "first")
+    b_after = b.select(
+        *keys,
+        pl.col("first").alias("b_first"),
+        pl.col("last").alias("b_last"),
+        pl.col("wp_first").alias("b_wp"),
+        pl.col("matched").alias("b_matched"),
+    ).sort(*keys, "b_first")
+    after = _asof(a, b_after, "last", "b_first", keys, "forward").with_columns(
+        (pl.col("b_wp").cast(pl.Int64) - pl.col("wp_last").cast(pl.Int64)).alias("_d_after")
+    )
+    found = after
+    if not rule.ordered:
+        b_before = b.select(
+            *keys,
+            pl.col("first").alias("c_first"),
+            pl.col("last").alias("c_last"),
+            pl.col("wp_last").alias("c_wp"),
+            pl.col("matched").alias("c_matched"),
+        ).sort(*keys, "c_last")
+        found = _asof(after.sort(*keys, "first"), b_before, "first", "c_last", keys, "backward").with_columns(
+            (pl.col("wp_first").cast(pl.Int64) - pl.col("c_wp").cast(pl.Int64)).alias("_d_before")
+        )
+    else:
+        found = found.with_columns(
+            pl.lit(None, pl.Int64).alias("_d_before"),
+            *(
+                pl.lit(None, t).alias(c)
+                for c, t in (("c_first", pl.UInt32), ("c_last", pl.UInt32), ("c_matched", pl.String))
+            ),
+        )
+    before_wins = pl.col("_d_before").is_not_null() & (
+        pl.col("_d_after").is_null() | (pl.col("_d_before") <= pl.col("_d_after"))
+    )
+    distance = pl.when(before_wins).then(pl.col("_d_before")).otherwise(pl.col("_d_after"))
+    partner = {
+        "first": pl.min_horizontal("first", pl.when(before_wins).then("c_first").otherwise("b_first")),
+        "last": pl.max_horizontal("last", pl.when(before_wins).then("c_last").otherwise("b_last")),
+        "matched": pl.when(before_wins)
+        .then(pl.concat_str("c_matched", pl.lit(" ~ "), "matched"))
+        .otherwise(pl.concat_str("matched", pl.lit(" ~ "), "b_matched")),
+    }
+    return (
+        found.filter(distance.is_not_null() & (distance <= rule.within))
+        .with_columns(pl.col("first").alias("a_first"), pl.col("last").alias("a_last"))
+        .with_columns(**partner)
+        .select("_row", "first", "last", "sentence", "matched", "a_first", "a_last")
+    )
+
+
+def all_of(groups: list[pl.DataFrame]) -> pl.DataFrame:
+    """One event per scope in which every group occurs, spanning their first and last occurrences there."""
+    keys = ["_row", "_scope"]
+    present = groups[0].select(keys).unique()
+    for g in groups[1:]:
+        present = present.join(g.select(keys).unique(), on=keys, how="semi")
+    every = pl.concat([g.select(*keys, "first", "last", "sentence", "matched") for g in groups])
+    return (
+        every.join(present, on=keys, how="semi")
+        .sort("_row", "first")
+        .group_by(keys, maintain_order=True)
+        .agg(
+            pl.col("first").min(),
+            pl.col("last").max(),
+            pl.col("sentence").first(),
+            pl.col("matched").unique(maintain_order=True).str.join(" ~ "),
+        )
+        .select("_row", "first", "last", "sentence", "matched")
+    )
+
+
+def _which(indexed: list[tuple[int, str]]) -> pl.Expr:
+    """On the matched strings: the index of the first rule whose regex matches all of it (what alternation chose)."""
+    expr = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.UInt32))
+    for k, regex in indexed:
+        expr = expr.when(pl.col("matched").str.contains(f"^(?:{regex})$")).then(pl.lit(k, dtype=pl.UInt32))
+    return expr.otherwise(pl.lit(None, dtype=pl.UInt32))
+
+
+def _events(found: pl.DataFrame, rule: pl.Expr, weight: pl.Expr, context: bool = False) -> pl.DataFrame:
+    return found.select(
+        pl.col("_row").cast(pl.UInt32),
+        rule.cast(pl.UInt32).alias("rule"),
+        "first",
+        "last",
+        "sentence",
+        weight.cast(pl.Float64).alias("weight"),
+        pl.lit(context).alias("context"),
+        pl.lit(None, dtype=pl.UInt32).alias("excluded_by"),
+        pl.col("matched").str.strip_chars(" ").str.replace_all(" +", " "),
+    )
+
+
+def _weights(rules: list[Rule], index: pl.Expr) -> pl.Expr:
+    weights = [r.weight for r in rules]
+    if all(w == 1 for w in weights):
+        return pl.lit(1.0)
+    return index.replace_strict(list(range(len(weights))), weights, return_dtype=pl.Float64)
+
+
+def item_events(
+    units: pl.DataFrame,
+    compiled: CompiledItem,
+    matched: set[Rule] | None = None,
+    removed: bool = False,
+    dates: pl.Series | None = None,
+) -> pl.DataFrame:
+    """The match events of one item in units (with the token strings of `match.add_token_columns`).
+
+    matched, when given, is the set of the item's triggered rules that may match in these units
+    (see `CompiledItem.triggered`): the other triggered rules are left out, which changes nothing.
+    With removed=True the matches an exclusion removed are listed too, with excluded_by set.
+    dates (one a unit) drop the events of rules whose date bounds do not admit the unit's date.
+    """
+    from agenda.match import TEXT, TEXT_CS
+
+    triggered = set().union(*(t.rules for t in compiled.triggers))
+
+    def kept(rule: Rule) -> bool:
+        return matched is None or rule not in triggered or rule in matched
+
+    cs = compiled.case_sensitive if matched is None else any(r.case_sensitive for r in matched)
+    folded = dict(compiled.folded)
+    text = units[TEXT_CS if cs else TEXT]
+    tokens = token_table(text)
+    all_rules, all_excludes = compiled.all_rules, compiled.all_excludes
+
+    def regex(rule: Rule, own: str) -> str:
+        return own if cs else folded[rule]
+
+    excludes = [(k, regex(r, x)) for k, (r, x) in enumerate(compiled.exclude) if kept(r)]
+    cuts = []
+    if excludes:
+        found = on_tokens(regex_matches(text, "|".join(x for _, x in excludes)), tokens)
+        cuts.append(found.select("_row", "first", "last", _which(excludes).alias("excluded_by")))
+    offset = len(compiled.exclude)
+    for k, c in enumerate(compiled.near_excludes):
+        if kept(c.rule):
+            a, b = (occurrences(text, tokens, g, c.rule.scope) for g in c.groups(cs))
+            pairs = near(a, b, c.rule)
+            cuts.append(
+                pairs.select(
+                    "_row",
+                    pl.col("a_first").alias("first"),
+                    pl.col("a_last").alias("last"),
+                    pl.lit(offset + k, dtype=pl.UInt32).alias("excluded_by"),
+                )
+            )
+    cut = (
+        pl.concat(cuts)
+        if cuts
+        else pl.DataFrame(schema={"_row": pl.UInt32, "first": pl.UInt32, "last": pl.UInt32, "excluded_by": pl.UInt32})
+    )
+    left = cut_tokens(text, tokens, cut)
+    left_tokens = token_table(left) if cut.height else tokens
+    parts = []
+    rules = [(k, regex(r, x)) for k, (r, x) in enumerate(compiled.rules) if kept(r)]
+    if rules:
+        alternation = "|".join(x for _, x in rules)
+        found = on_tokens(regex_matches(left, alternation), left_tokens)
+        index = _which(rules)
+        parts.append(_events(found, index, _weights(list(all_rules), index)))
+        if removed and cut.height:
+            raw = on_tokens(regex_matches(text, alternation), tokens).with_columns(index.alias("rule"))
+            hit = raw.join(cut, on="_row", suffix="_x").filter(
+                (pl.col("first") < pl.col("last_x")) & (pl.col("first_x") < pl.col("last"))
+            )
+            hit = hit.group_by("_row", "first", maintain_order=True).agg(pl.all().sort_by("excluded_by").first())
+            parts.append(
+                _events(hit, pl.col("rule"), pl.lit(1.0)).with_columns(hit["excluded_by"].alias("excluded_by"))
+            )
+    base = len(compiled.rules)
+    for k, c in enumerate(compiled.combined):
+        if not kept(c.rule):
+            continue
+        rule = c.rule
+        groups = [occurrences(left, left_tokens, g, rule.scope) for g in c.groups(cs)]
+        if rule.kind == "near":
+            found = near(groups[0], groups[1], rule)
+        elif rule.kind == "context":
+            found = groups[0]
+        else:
+            found = all_of(groups)
+        parts.append(_events(found, pl.lit(base + k), pl.lit(rule.weight), context=rule.kind == "context"))
+    if not parts:
+        return pl.DataFrame(schema=EVENT_SCHEMA)
+    events = pl.concat(parts).with_columns(pl.lit(compiled.item.id).alias("item")).select(list(EVENT_SCHEMA))
+    if dates is not None:
+        events = _in_dates(events, all_rules, dates)
+    return events.sort("_row", "first", "rule")
+
+
+def _in_dates(events: pl.DataFrame, rules: tuple[Rule, ...], dates: pl.Series) -> pl.DataFrame:
+    """Events whose rule's date bounds admit the unit's date."""
+    bounded = [(k, r) for k, r in enumerate(rules) if r.since or r.until]
+    if not bounded:
+        return events
+    bounds = pl.DataFrame(
+        {
+            "rule": [k for k, _ in bounded],
+            "_since": [r.since for _, r in bounded],
+            "_until": [r.until for _, r in bounded],
+        },
+        schema={"rule": pl.UInt32, "_since": pl.Date, "_until": pl.Date},
+    )
+    day = dates.cast(pl.Date).to_frame("_day").with_row_index("_row")
+    admitted = pl.col("_since").is_null() & pl.col("_until").is_null() | pl.col("_day").is_not_null() & (
+        (pl.col("_since").is_null() | (pl.col("_day") >= pl.col("_since")))
+        & (pl.col("_until").is_null() | (pl.col("_day") <= pl.col("_until")))
+    )
+    return (
+        events.join(bounds, on="rule", how="left")
+        .join(day, on="_row", how="left")
+        .filter(admitted)
+        .select(events.columns)
+    )
+
+
+def hits(events: pl.DataFrame, n: int, context: bool = False) -> pl.Series:
+    """Per unit (n of them), the summed weights of the events that count (context hits with context=True)."""
+    counting = events.filter(pl.col("excluded_by").is_null() & (pl.col("context") == context))
+    summed = counting.group_by("_row").agg(pl.col("weight").sum())
+    out = pl.zeros(n, pl.Float64, eager=True)
+    return out.scatter(summed["_row"], summed["weight"]) if summed.height else out
