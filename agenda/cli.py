@@ -125,9 +125,15 @@ def main(debug: bool) -> None:
     "--format", "fmt", type=click.Choice(["csv", "parquet", "dta", "sav"]), help="Output format (default: by suffix)."
 )
 @click.option("--keep-text", is_flag=True, help="Keep each unit's text in the wide table.")
+@click.option(
+    "--date-column",
+    help="The corpus column of dates that rules with date bounds (from/until) read (default: date).",
+)
 @with_read_options
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
-def code_command(corpus, codebook_path, out, long, unit, fmt, keep_text, text_column, id_column, encoding, quiet):
+def code_command(
+    corpus, codebook_path, out, long, unit, fmt, keep_text, date_column, text_column, id_column, encoding, quiet
+):
     """Code CORPUS (.txt files, folders of .txt, CSV/TSV/Parquet/JSONL tables) into agenda items.
 
     \b
@@ -147,6 +153,7 @@ def code_command(corpus, codebook_path, out, long, unit, fmt, keep_text, text_co
         unit=unit,
         long=long,
         keep_text=keep_text,
+        date_column=date_column,
         text_column=text_column,
         id_column=id_column,
         encoding=encoding,

@@ -10,10 +10,12 @@ from pathlib import Path
 import polars as pl
 
 from agenda.codebook import Codebook, load_codebook
+from agenda.context import add_context
 from agenda.corpus import BATCH_BYTES, Corpus, batch_pieces, text_bytes
 from agenda.errors import AgendaError
+from agenda.events import item_events
 from agenda.export import Written
-from agenda.match import TEXT_CS, add_hits, add_token_columns, compile_codebook
+from agenda.match import DATE, TEXT_CS, add_hits, add_token_columns, compile_codebook
 from agenda.normalize import add_tokens
 from agenda.segment import WORDS, n_words, segment
 
@@ -37,62 +39,142 @@ def primary_column(codebook: Codebook) -> pl.Expr:
     return expr.otherwise(pl.lit(None, dtype=pl.String)).alias("primary")
 
 
-def code_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, keep_text: bool = False) -> pl.LazyFrame:
-    """The wide coded table for units that are already split (doc_id, unit, metadata, text)."""
+def with_dates(units: pl.LazyFrame, codebook: Codebook, date_column: str | None) -> pl.LazyFrame:
+    """Units with the column DATE (a date) that rules with date bounds read; unchanged without such rules.
+
+    The date comes from date_column (default `date`): a Date, a Datetime, or ISO text (YYYY-MM-DD...);
+    a value that is not a date is no date, and a rule with bounds does not hold there.
+    """
+    dated = [item.id for item in codebook.items if item.dated]
+    if not dated:
+        return units
+    name = date_column or "date"
+    schema = units.collect_schema()
+    if name not in schema:
+        raise AgendaError(
+            f"{codebook.source}: item {dated[0]!r} has rules with date bounds, but the corpus has no date column "
+            f"{name!r} (give one with --date-column; columns: {', '.join(schema.names())})"
+        )
+    column, dtype = pl.col(name), schema[name]
+    if dtype == pl.Date:
+        day = column
+    elif isinstance(dtype, pl.Datetime):
+        day = column.dt.date()
+    elif dtype == pl.String:
+        day = column.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    else:
+        raise AgendaError(f"date column {name!r} holds {dtype}, not dates")
+    return units.with_columns(day.alias(DATE))
+
+
+def _item_dates(codebook: Codebook) -> list[pl.Expr]:
+    """An item with date bounds of its own has no hits outside them."""
+    out = []
+    for item in codebook.items:
+        if item.since is None and item.until is None:
+            continue
+        inside = pl.col(DATE).is_not_null()
+        if item.since:
+            inside &= pl.col(DATE) >= item.since
+        if item.until:
+            inside &= pl.col(DATE) <= item.until
+        out.append(pl.when(inside).then(pl.col(item.id)).otherwise(pl.col(item.id) * 0).alias(item.id))
+    return out
+
+
+def _hits(units: pl.LazyFrame, codebook: Codebook, date_column: str | None) -> pl.DataFrame:
+    """Units with every item's hits: terms and patterns, the rule language, dates, context and min_hits."""
+    units = with_dates(add_token_columns(units, codebook, case_kept=False), codebook, date_column)
+    coded = add_context(add_hits(units.collect(), codebook), codebook)
+    return coded.with_columns(*_item_dates(codebook)).with_columns(min_hits_columns(codebook))
+
+
+def context_columns(codebook: Codebook) -> list[str]:
+    """The `<item>_context` columns of the wide table: items with context rules."""
+    return [f"{item.id}_context" for item in codebook.items if item.context_rules]
+
+
+def code_units(
+    units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, keep_text: bool = False, date_column: str | None = None
+) -> pl.LazyFrame:
+    """The wide coded table for units that are already split (doc_id, unit, metadata, text), rows of whole documents."""
     units = units.lazy()
     columns = units.collect_schema().names()
-    clash = [c for c in columns if c in codebook.item_ids or c in ("n_words", "n_items", "primary")]
+    contexts = context_columns(codebook)
+    clash = [c for c in columns if c in codebook.item_ids or c in ("n_words", "n_items", "primary", *contexts)]
     if clash:
         raise AgendaError(f"corpus column {clash[0]!r} has the name of a coded column; rename it")
     meta = [c for c in columns if c not in ("doc_id", "unit", "text", WORDS)]
     words = pl.col(WORDS) if WORDS in columns else n_words(pl.col("text"))
     ids = codebook.item_ids
     coded = (
-        add_hits(add_token_columns(units, codebook, case_kept=False).collect(), codebook)
+        _hits(units, codebook, date_column)
         .lazy()
-        .with_columns(words.alias("n_words"), *min_hits_columns(codebook))
+        .with_columns(words.alias("n_words"))
         .with_columns(
             pl.sum_horizontal(pl.col(i) > 0 for i in ids).cast(pl.Int32).alias("n_items"),
             primary_column(codebook),
         )
     )
+    whole = [c.item.id for c in compile_codebook(codebook) if c.integral]
     text = ["text"] if keep_text else []
-    counts = pl.col("unit", "n_words", *ids).cast(pl.Int32)  # integers in R and Stata alike
-    return coded.select("doc_id", "unit", *meta, *text, "n_words", *ids, "n_items", "primary").with_columns(counts)
+    counts = pl.col("unit", "n_words", *whole).cast(pl.Int32)  # integers in R and Stata alike
+    context = [pl.col(c).cast(pl.Int32 if c.removesuffix("_context") in whole else pl.Float64) for c in contexts]
+    return coded.select("doc_id", "unit", *meta, *text, "n_words", *ids, *context, "n_items", "primary").with_columns(
+        counts
+    )
 
 
-def long_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook) -> pl.LazyFrame:
+def long_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, date_column: str | None = None) -> pl.LazyFrame:
     """The tidy table: one row per unit and coded item, with the matched terms.
 
-    Hits come from the same count as the wide table; the matched text is extracted only in
-    the units coded for the item.
+    Hits come from the same count as the wide table; the matched terms are the match events of the
+    units coded for the item. With context rules in the codebook, a `context` column holds the
+    hits that came from context.
     """
-    units = add_token_columns(units.lazy().with_row_index("_row"), codebook, case_kept=False).collect()
-    units = add_hits(units, codebook).with_columns(min_hits_columns(codebook))
+    units = _hits(units.lazy().with_row_index("_row"), codebook, date_column)
+    contexts = context_columns(codebook)
     parts = []
     for compiled in compile_codebook(codebook):
-        coded = units.filter(pl.col(compiled.item.id) > 0)
+        item_id = compiled.item.id
+        coded = units.filter(pl.col(item_id) > 0)
         if coded.height == 0:
             continue
         if compiled.case_sensitive:
             coded = add_tokens(coded.lazy(), "text", TEXT_CS, True, codebook.join_hyphens).collect()
-        terms = compiled.matched().list.eval(pl.element().str.replace_all(" +", " ")).list.unique().list.sort()
+        from_context = coded[f"{item_id}_context"] if f"{item_id}_context" in coded.columns else None
+        found = item_events(coded, compiled, dates=coded[DATE] if DATE in coded.columns else None)
+        counting = found.filter(pl.col("excluded_by").is_null())
+        if from_context is not None:  # context events count only where licensed
+            licensed = pl.Series(from_context > 0).gather(counting["_row"])
+            counting = counting.filter(~pl.col("context") | licensed)
+        else:
+            counting = counting.filter(~pl.col("context"))
+        terms = counting.group_by("_row").agg(pl.col("matched").unique().sort().str.join("; ").alias("terms"))
+        table = coded.with_row_index("_local").join(terms, left_on="_local", right_on="_row", how="left")
+        extra = [pl.col(f"{item_id}_context").alias("context")] if from_context is not None else []
+        extra += [pl.lit(0).alias("context")] if contexts and from_context is None else []
+        hits_type = pl.Int32 if compiled.integral else pl.Float64
+        hits = pl.col(item_id).cast(hits_type)
         parts.append(
-            coded.select(
+            table.select(
                 "_row",
                 "doc_id",
                 pl.col("unit").cast(pl.Int32),
-                pl.lit(compiled.item.id).alias("item"),
-                pl.col(compiled.item.id).cast(pl.Int32).alias("hits"),
-                terms.list.join("; ").alias("terms"),
+                pl.lit(item_id).alias("item"),
+                hits.alias("hits"),
+                pl.col("terms").fill_null(""),
+                *[e.cast(hits_type) for e in extra],
             )
         )
     if not parts:
         schema = {"doc_id": pl.String, "unit": pl.Int32, "item": pl.String, "hits": pl.Int32, "terms": pl.String}
+        if contexts:
+            schema["context"] = pl.Float64
         return pl.LazyFrame(schema=schema)
     order = {item_id: i for i, item_id in enumerate(codebook.item_ids)}
     return (
-        pl.concat(parts)
+        pl.concat(parts, how="diagonal_relaxed")
         .lazy()
         .with_columns(pl.col("item").replace_strict(order, return_dtype=pl.UInt32).alias("_order"))
         .sort("_row", "_order")
@@ -115,6 +197,22 @@ def coverage(coded: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
 
 
 BATCH_UNITS = 200_000
+
+
+def whole_documents(units: pl.DataFrame, size: int) -> list[pl.DataFrame]:
+    """Units cut into parts of about size rows, never inside a document (context rules read a whole one)."""
+    if units.height <= size:
+        return [units]
+    starts = units.select(
+        (pl.col("doc_id") != pl.col("doc_id").shift(1)).fill_null(True).alias("_start"),
+        pl.int_range(pl.len()).alias("_i"),
+    )
+    part = pl.when("_start").then(pl.col("_i") // size).forward_fill()
+    return units.with_columns(starts.select(part.alias("_part"))["_part"]).partition_by(
+        "_part", maintain_order=True, include_key=False
+    )
+
+
 WORKERS = 2  # batches coded at once
 
 
@@ -144,6 +242,7 @@ def code_batches(
     keep_text: bool = False,
     progress: Callable[[int, int, int], None] | None = None,
     batch_bytes: int = BATCH_BYTES,
+    date_column: str | None = None,
     **read_options: str,
 ) -> Iterator[pl.DataFrame]:
     """Code a corpus batch by batch: yields the coded table (wide, or long with long=True) in parts.
@@ -154,7 +253,8 @@ def code_batches(
     numbered within their document, so the parts concatenate to the same table whatever the
     batch size. progress(units_done, units_total, bytes_done) is called after each part; while
     the corpus is being read units_total is an estimate (from the share of the input read), and
-    the last call, once all is read, has units_total == units_done.
+    the last call, once all is read, has units_total == units_done. date_column (default `date`)
+    gives the dates that rules with date bounds read.
     """
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
@@ -170,9 +270,11 @@ def code_batches(
             docs, split, codebook.units["min_words"], codebook.units["drop"], word_counts=not long
         ).collect()
         parts = []
-        for start in range(0, units.height, BATCH_UNITS):
-            batch = units.slice(start, BATCH_UNITS)
-            table = long_units(batch, codebook) if long else code_units(batch, codebook, keep_text)
+        for batch in whole_documents(units, BATCH_UNITS):
+            if long:
+                table = long_units(batch, codebook, date_column)
+            else:
+                table = code_units(batch, codebook, keep_text, date_column)
             parts.append((table.collect(), batch.height, batch["text"].str.len_bytes().sum()))
         return parts
 
@@ -226,6 +328,7 @@ def code(
     long: bool = False,
     keep_text: bool = False,
     progress: Callable[[int, int, int], None] | None = None,
+    date_column: str | None = None,
     **read_options: str,
 ) -> pl.DataFrame:
     """Split a corpus into units and code them: the wide table, or the long one with long=True.
@@ -237,7 +340,8 @@ def code(
 
     >>> coded = agenda.code("examples/corpus", "codebook/us-russia-2021.yaml")
     """
-    return pl.concat(list(code_batches(corpus, codebook, unit, long, keep_text, progress, **read_options)))
+    batches = code_batches(corpus, codebook, unit, long, keep_text, progress, date_column=date_column, **read_options)
+    return pl.concat(list(batches))
 
 
 def code_to(
@@ -250,6 +354,7 @@ def code_to(
     keep_text: bool = False,
     progress: Callable[[int, int, int], None] | None = None,
     batch_bytes: int = BATCH_BYTES,
+    date_column: str | None = None,
     **read_options: str,
 ) -> Written:
     """Code a corpus and write the coded table to out (.csv, .parquet, .dta, .sav, or - for CSV on stdout).
@@ -271,7 +376,10 @@ def code_to(
     ids = codebook.item_ids
     units, hits = dict.fromkeys(ids, 0), dict.fromkeys(ids, 0)
     with TableSink(out, codebook.provenance(), fmt, codebook=codebook) as sink:
-        for table in code_batches(corpus, codebook, unit, long, keep_text, progress, batch_bytes, **read_options):
+        batches = code_batches(
+            corpus, codebook, unit, long, keep_text, progress, batch_bytes, date_column, **read_options
+        )
+        for table in batches:
             sink.write(table)
             if not long:
                 counts = table.select(

@@ -17,9 +17,9 @@ merges): linear in the text, with no backtracking.
 
 from __future__ import annotations
 
-import polars as pl
-
 from typing import TYPE_CHECKING
+
+import polars as pl
 
 from agenda.codebook import Rule
 
@@ -299,7 +299,7 @@ def item_events(
     folded = dict(compiled.folded)
     text = units[TEXT_CS if cs else TEXT]
     tokens = token_table(text)
-    all_rules, all_excludes = compiled.all_rules, compiled.all_excludes
+    all_rules = compiled.all_rules
 
     def regex(rule: Rule, own: str) -> str:
         return own if cs else folded[rule]

@@ -17,6 +17,7 @@ from functools import cache
 import polars as pl
 
 from agenda.codebook import Codebook, Item, Rule
+from agenda.context import rule_column
 from agenda.errors import AgendaError
 from agenda.events import hits as events_hits
 from agenda.events import item_events
@@ -104,6 +105,11 @@ class CompiledItem:
     def all_excludes(self) -> tuple[Rule, ...]:
         """Every exclusion, in the order match events number them."""
         return tuple(r for r, _ in self.exclude) + tuple(c.rule for c in self.near_excludes)
+
+    @property
+    def context_indices(self) -> list[int]:
+        """The event rule numbers of the item's context rules, in codebook order."""
+        return [len(self.rules) + k for k, c in enumerate(self.combined) if c.rule.kind == "context"]
 
     @property
     def integral(self) -> bool:
@@ -480,8 +486,8 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     screened = _screened(units, [c for c in compiled if c.screen_literals and c.rule_triggers], screens)
     everywhere = pl.int_range(units.height, eager=True)
     for c in compiled:
-        if c.item.context_rules:
-            units = units.with_columns(pl.lit(0.0).alias(context_column(c.item.id)))
+        contexts = c.context_indices
+        units = units.with_columns(pl.lit(0.0).alias(rule_column(c.item.id, k)) for k in range(len(contexts)))
         if not c.triggers:
             continue
         signature = pl.zeros(units.height, pl.Int64, eager=True)
@@ -505,15 +511,11 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
             found = item_events(subset, c, matched, dates=dates)
             exact = events_hits(found, len(rows))
             units = units.with_columns(units[c.item.id].scatter(rows, exact.cast(units[c.item.id].dtype)))
-            if c.item.context_rules:
-                name = context_column(c.item.id)
-                units = units.with_columns(units[name].scatter(rows, events_hits(found, len(rows), context=True)))
+            for k, index in enumerate(contexts):
+                name = rule_column(c.item.id, k)
+                own = events_hits(found.filter(pl.col("rule") == index), len(rows), context=True)
+                units = units.with_columns(units[name].scatter(rows, own))
     return units
-
-
-def context_column(item_id: str) -> str:
-    """The column of an item's context hits (see `agenda.context`)."""
-    return f"{item_id}_context"
 
 
 def _screened(
