@@ -66,27 +66,44 @@ def _covered_terms(terms, case_kept: bool, join_hyphens: bool) -> list[tuple[str
 
 
 def run_examples(codebook: Codebook) -> list[ExampleResult]:
-    """Code every example of every item as a unit of its own."""
+    """Code every example of every item: each single example as a unit of its own, and each example
+    document (its paragraphs in order, with its date if given) as one document, where the item must be
+    coded in exactly the paragraphs its `coded` list names."""
     rows = [
-        (item.id, text, expected)
+        (item.id, f"example{i}", 1, text, expected, None)
+        for i, (item, text, expected) in enumerate(
+            (item, text, expected)
+            for item in codebook.items
+            for expected, texts in ((True, item.examples_match), (False, item.examples_no_match))
+            for text in texts
+        )
+    ]
+    rows += [
+        (item.id, f"document{k}.{item.id}", u, text, u in coded, day)
         for item in codebook.items
-        for expected, texts in ((True, item.examples_match), (False, item.examples_no_match))
-        for text in texts
+        for k, (paragraphs, coded, day) in enumerate(item.examples_documents)
+        for u, text in enumerate(paragraphs, start=1)
     ]
     if not rows:
         return []
     units = pl.DataFrame(
         {
-            "doc_id": [f"example{i}" for i in range(len(rows))],
-            "unit": list(range(1, len(rows) + 1)),
-            "text": [r[1] for r in rows],
+            "doc_id": [r[1] for r in rows],
+            "unit": [r[2] for r in rows],
+            "date": [r[5] for r in rows],
+            "text": [r[3] for r in rows],
         },
-        schema={"doc_id": pl.String, "unit": pl.UInt32, "text": pl.String},
+        schema={"doc_id": pl.String, "unit": pl.UInt32, "date": pl.String, "text": pl.String},
     )
-    coded = code_units(units, codebook).collect()
+    coded = code_units(units, codebook, date_column="date").collect()
     return [
-        ExampleResult(item_id, text, expected, int(coded[item_id][i]))
-        for i, (item_id, text, expected) in enumerate(rows)
+        ExampleResult(
+            item_id,
+            text if doc.startswith("example") else f"[{doc}, paragraph {u}] {text}",
+            expected,
+            int(coded[item_id][i]),
+        )
+        for i, (item_id, doc, u, text, expected, _) in enumerate(rows)
     ]
 
 
@@ -99,8 +116,12 @@ def summary(codebook: Codebook) -> pl.DataFrame:
             "label": [i.label for i in codebook.items],
             "terms": [sum(r.kind == "term" for r in i.rules) for i in codebook.items],
             "patterns": [sum(r.kind == "pattern" for r in i.rules) for i in codebook.items],
+            "rules": [sum(r.combined for r in i.rules) for i in codebook.items],
             "exclude": [len(i.exclude) for i in codebook.items],
             "min_hits": [i.min_hits for i in codebook.items],
-            "examples": [len(i.examples_match) + len(i.examples_no_match) for i in codebook.items],
+            "examples": [
+                len(i.examples_match) + len(i.examples_no_match) + sum(len(d[0]) for d in i.examples_documents)
+                for i in codebook.items
+            ],
         }
     )

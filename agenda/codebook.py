@@ -92,7 +92,7 @@ class Item:
     examples_no_match: tuple[str, ...] = ()
     since: datetime.date | None = None
     until: datetime.date | None = None
-    examples_documents: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = ()  # paragraphs, units coded
+    examples_documents: tuple[tuple[tuple[str, ...], tuple[int, ...], str | None], ...] = ()  # paragraphs, coded, date
 
     @property
     def dated(self) -> bool:
@@ -338,7 +338,9 @@ def _rules(
 
 
 def _documents(examples: dict) -> tuple:
-    return tuple((tuple(d["paragraphs"]), tuple(d.get("coded", []))) for d in examples.get("documents", []))
+    return tuple(
+        (tuple(d["paragraphs"]), tuple(d.get("coded", [])), d.get("date")) for d in examples.get("documents", [])
+    )
 
 
 def build(data: dict, source: str, sha256: str) -> Codebook:

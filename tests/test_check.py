@@ -50,3 +50,40 @@ def test_check_exits_1_when_an_example_is_coded_wrongly(write):
 def test_check_exits_2_on_an_invalid_codebook(write):
     result = run(write, CODEBOOK.replace("id: arms", "id: Arms"))
     assert result.exit_code == 2
+
+
+DOCUMENTS = """codebook: documents
+version: '1'
+items:
+  - id: cyber
+    code: 1
+    label: Cybercrime
+    terms: [ransomware, {term: pipeline hack, from: 2021-05-01}]
+    rules:
+      - context: [the attack]
+        window: 1
+    examples:
+      documents:
+        - paragraphs: [A ransomware gang struck., Who was behind the attack?, Lunch is at noon., Was the attack over?]
+          coded: [1, 2]
+        - paragraphs: [The pipeline hack cost millions.]
+          coded: [1]
+          date: 2021-06-01
+        - paragraphs: [The pipeline hack cost millions.]
+          coded: []
+          date: 2020-06-01
+"""
+
+
+def test_check_codes_example_documents_as_one_document(write):
+    # Paragraph 2 is licensed by paragraph 1 (window 1); paragraph 4 is two units from it, so not.
+    # The dated term holds on 2021-06-01 and not on 2020-06-01.
+    result = run(write, DOCUMENTS)
+    assert result.exit_code == 0, result.output
+    assert "examples: 6 of 6 coded as expected" in result.output
+
+
+def test_check_names_the_document_paragraph_coded_wrongly(write):
+    result = run(write, DOCUMENTS.replace("coded: [1, 2]", "coded: [1, 2, 4]"))
+    assert result.exit_code == 1
+    assert "example should match cyber (0 hits): [document0.cyber, paragraph 4] Was the attack over?" in result.output
