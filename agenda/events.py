@@ -17,6 +17,7 @@ merges): linear in the text, with no backtracking.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -24,7 +25,7 @@ import polars as pl
 from agenda.codebook import Rule
 
 if TYPE_CHECKING:
-    from agenda.match import CompiledItem
+    from agenda.match import Combined, CompiledItem
 
 CUT = "\x00"  # an excluded token: no term matches it (see match.GLOB and match.ANY_TOKEN)
 SENTENCE_END = (".", "!", "?")
@@ -274,6 +275,122 @@ def _weights(rules: list[Rule], index: pl.Expr) -> pl.Expr:
     return index.replace_strict(list(range(len(weights))), weights, return_dtype=pl.Float64)
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The rules of an item that may match in some units, with the token string they run on."""
+
+    compiled: CompiledItem
+    case_kept: bool
+    rules: list[tuple[int, str]]  # index into all_rules, regex
+    excludes: list[tuple[int, str]]  # index into all_excludes, regex
+    combined: list[tuple[int, Combined]]
+    near_excludes: list[tuple[int, Combined]]
+
+    @property
+    def needs_positions(self) -> bool:
+        """Whether counting needs the events' positions and rules (rule language, weights, date bounds)."""
+        rules = self.compiled.all_rules
+        return bool(self.combined) or any(not rules[k].plain for k, _ in self.rules)
+
+
+def select(compiled: CompiledItem, matched: set[Rule] | None = None) -> Selection:
+    """The item's rules that may match where its triggers `matched` matched (every rule when None).
+
+    Rules no trigger stands for always may; a triggered rule that matches nowhere in a unit
+    changes nothing there, so leaving it out keeps the events.
+    """
+    triggered = set().union(*(t.rules for t in compiled.triggers))
+
+    def kept(rule: Rule) -> bool:
+        return matched is None or rule not in triggered or rule in matched
+
+    cs = compiled.case_sensitive if matched is None else any(r.case_sensitive for r in matched)
+    folded = dict(compiled.folded)
+
+    def regex(rule: Rule, own: str) -> str:
+        return own if cs else folded[rule]
+
+    base, offset = len(compiled.rules), len(compiled.exclude)
+    return Selection(
+        compiled,
+        cs,
+        [(k, regex(r, x)) for k, (r, x) in enumerate(compiled.rules) if kept(r)],
+        [(k, regex(r, x)) for k, (r, x) in enumerate(compiled.exclude) if kept(r)],
+        [(base + k, c) for k, c in enumerate(compiled.combined) if kept(c.rule)],
+        [(offset + k, c) for k, c in enumerate(compiled.near_excludes) if kept(c.rule)],
+    )
+
+
+CUT_SCHEMA = {"_row": pl.UInt32, "first": pl.UInt32, "last": pl.UInt32, "excluded_by": pl.UInt32}
+
+
+def _cuts(text: pl.Series, chosen: Selection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The token spans the exclusions cut (_row, first, last, excluded_by), and the tokens of the units they cut in.
+
+    Exclusions are tried only in the units where one may match, so tokens are made for those alone.
+    """
+    screens = [x for _, x in chosen.excludes] + [c.groups(chosen.case_kept)[0] for _, c in chosen.near_excludes]
+    if not screens:
+        return pl.DataFrame(schema=CUT_SCHEMA), pl.DataFrame()
+    rows = text.str.contains("|".join(screens)).arg_true()
+    if len(rows) == 0:
+        return pl.DataFrame(schema=CUT_SCHEMA), pl.DataFrame()
+    part = text.gather(rows)
+    tokens = token_table(part)
+    cuts = []
+    if chosen.excludes:
+        found = on_tokens(regex_matches(part, "|".join(x for _, x in chosen.excludes)), tokens)
+        cuts.append(found.select("_row", "first", "last", _which(chosen.excludes).alias("excluded_by")))
+    for k, c in chosen.near_excludes:
+        a, b = (occurrences(part, tokens, g, c.rule.scope) for g in c.groups(chosen.case_kept))
+        pairs = near(a, b, c.rule)
+        cuts.append(
+            pairs.select(
+                "_row",
+                pl.col("a_first").alias("first"),
+                pl.col("a_last").alias("last"),
+                pl.lit(k, dtype=pl.UInt32).alias("excluded_by"),
+            )
+        )
+    cut = pl.concat(cuts).select(list(CUT_SCHEMA)).cast(CUT_SCHEMA)
+    to_global = pl.col("_row").replace_strict(pl.int_range(len(rows), eager=True), rows, return_dtype=pl.UInt32)
+    return cut.with_columns(to_global), tokens.with_columns(to_global)
+
+
+def item_hits(
+    units: pl.DataFrame, compiled: CompiledItem, matched: set[Rule] | None = None, dates=None
+) -> tuple[pl.Series, list[pl.Series]]:
+    """One item's hits in units, and each of its context rules' raw hits: the sums of `item_events`' counting events.
+
+    Where no rule of the rule language, weight or date bound is in play, the count is the number
+    of matches of the rules in what the exclusions leave, which needs no positions.
+    """
+    chosen = select(compiled, matched)
+    if chosen.needs_positions:
+        events = item_events(units, compiled, matched, dates=dates)
+        contexts = [
+            hits(events.filter(pl.col("rule") == k), units.height, context=True) for k in compiled.context_indices
+        ]
+        return hits(events, units.height), contexts
+    text = units[column(chosen)]
+    cut, tokens = _cuts(text, chosen)
+    left = cut_tokens(text, tokens, cut)
+    count = (
+        left.str.count_matches("|".join(x for _, x in chosen.rules))
+        if chosen.rules
+        else pl.zeros(len(left), pl.UInt32, eager=True)
+    )
+    zeros = [pl.zeros(units.height, pl.Float64, eager=True) for _ in compiled.context_indices]
+    return count.cast(pl.Float64), zeros
+
+
+def column(chosen: Selection) -> str:
+    """The token string the chosen rules run on."""
+    from agenda.match import TEXT, TEXT_CS
+
+    return TEXT_CS if chosen.case_kept else TEXT
+
+
 def item_events(
     units: pl.DataFrame,
     compiled: CompiledItem,
@@ -284,57 +401,22 @@ def item_events(
     """The match events of one item in units (with the token strings of `match.add_token_columns`).
 
     matched, when given, is the set of the item's triggered rules that may match in these units
-    (see `CompiledItem.triggered`): the other triggered rules are left out, which changes nothing.
-    With removed=True the matches an exclusion removed are listed too, with excluded_by set.
-    dates (one a unit) drop the events of rules whose date bounds do not admit the unit's date.
+    (see `CompiledItem.triggered` and `select`). With removed=True the matches an exclusion
+    removed are listed too, with excluded_by set. dates (one a unit) drop the events of rules whose
+    date bounds do not admit the unit's date.
     """
-    from agenda.match import TEXT, TEXT_CS
-
-    triggered = set().union(*(t.rules for t in compiled.triggers))
-
-    def kept(rule: Rule) -> bool:
-        return matched is None or rule not in triggered or rule in matched
-
-    cs = compiled.case_sensitive if matched is None else any(r.case_sensitive for r in matched)
-    folded = dict(compiled.folded)
-    text = units[TEXT_CS if cs else TEXT]
+    chosen = select(compiled, matched)
+    text = units[column(chosen)]
     tokens = token_table(text)
-    all_rules = compiled.all_rules
-
-    def regex(rule: Rule, own: str) -> str:
-        return own if cs else folded[rule]
-
-    excludes = [(k, regex(r, x)) for k, (r, x) in enumerate(compiled.exclude) if kept(r)]
-    cuts = []
-    if excludes:
-        found = on_tokens(regex_matches(text, "|".join(x for _, x in excludes)), tokens)
-        cuts.append(found.select("_row", "first", "last", _which(excludes).alias("excluded_by")))
-    offset = len(compiled.exclude)
-    for k, c in enumerate(compiled.near_excludes):
-        if kept(c.rule):
-            a, b = (occurrences(text, tokens, g, c.rule.scope) for g in c.groups(cs))
-            pairs = near(a, b, c.rule)
-            cuts.append(
-                pairs.select(
-                    "_row",
-                    pl.col("a_first").alias("first"),
-                    pl.col("a_last").alias("last"),
-                    pl.lit(offset + k, dtype=pl.UInt32).alias("excluded_by"),
-                )
-            )
-    cut = (
-        pl.concat(cuts)
-        if cuts
-        else pl.DataFrame(schema={"_row": pl.UInt32, "first": pl.UInt32, "last": pl.UInt32, "excluded_by": pl.UInt32})
-    )
+    cut, _ = _cuts(text, chosen)
     left = cut_tokens(text, tokens, cut)
     left_tokens = token_table(left) if cut.height else tokens
+    all_rules = compiled.all_rules
     parts = []
-    rules = [(k, regex(r, x)) for k, (r, x) in enumerate(compiled.rules) if kept(r)]
-    if rules:
-        alternation = "|".join(x for _, x in rules)
+    if chosen.rules:
+        alternation = "|".join(x for _, x in chosen.rules)
         found = on_tokens(regex_matches(left, alternation), left_tokens)
-        index = _which(rules)
+        index = _which(chosen.rules)
         parts.append(_events(found, index, _weights(list(all_rules), index)))
         if removed and cut.height:
             raw = on_tokens(regex_matches(text, alternation), tokens).with_columns(index.alias("rule"))
@@ -345,19 +427,16 @@ def item_events(
             parts.append(
                 _events(hit, pl.col("rule"), pl.lit(1.0)).with_columns(hit["excluded_by"].alias("excluded_by"))
             )
-    base = len(compiled.rules)
-    for k, c in enumerate(compiled.combined):
-        if not kept(c.rule):
-            continue
+    for k, c in chosen.combined:
         rule = c.rule
-        groups = [occurrences(left, left_tokens, g, rule.scope) for g in c.groups(cs)]
+        groups = [occurrences(left, left_tokens, g, rule.scope) for g in c.groups(chosen.case_kept)]
         if rule.kind == "near":
             found = near(groups[0], groups[1], rule)
         elif rule.kind == "context":
             found = groups[0]
         else:
             found = all_of(groups)
-        parts.append(_events(found, pl.lit(base + k), pl.lit(rule.weight), context=rule.kind == "context"))
+        parts.append(_events(found, pl.lit(k), pl.lit(rule.weight), context=rule.kind == "context"))
     if not parts:
         return pl.DataFrame(schema=EVENT_SCHEMA)
     events = pl.concat(parts).with_columns(pl.lit(compiled.item.id).alias("item")).select(list(EVENT_SCHEMA))

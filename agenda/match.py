@@ -19,8 +19,7 @@ import polars as pl
 from agenda.codebook import Codebook, Item, Rule
 from agenda.context import rule_column
 from agenda.errors import AgendaError
-from agenda.events import hits as events_hits
-from agenda.events import item_events
+from agenda.events import item_hits
 from agenda.literals import literal_sets
 from agenda.normalize import add_tokens, escape, tokenize_strings
 from agenda.scan import ScreenBits, ScreenScanner, TermScanner, native
@@ -508,13 +507,10 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
             if any(r.case_sensitive for r in matched):
                 subset = add_tokens(subset.lazy(), "text", TEXT_CS, True, codebook.join_hyphens).collect()
             dates = units[DATE].gather(rows) if c.item.dated else None
-            found = item_events(subset, c, matched, dates=dates)
-            exact = events_hits(found, len(rows))
+            exact, context = item_hits(subset, c, matched, dates)
             units = units.with_columns(units[c.item.id].scatter(rows, exact.cast(units[c.item.id].dtype)))
-            for k, index in enumerate(contexts):
-                name = rule_column(c.item.id, k)
-                own = events_hits(found.filter(pl.col("rule") == index), len(rows), context=True)
-                units = units.with_columns(units[name].scatter(rows, own))
+            for k, own in enumerate(context):
+                units = units.with_columns(units[rule_column(c.item.id, k)].scatter(rows, own))
     return units
 
 
