@@ -94,8 +94,12 @@ def number(value: float | None, lo: float | None = None, hi: float | None = None
 
 def validity(
     corpus: Path, gold_path: Path, codebook_path: Path, bootstrap: int = 1000, seed: int = 1
-) -> tuple[list[str], list[str]]:
-    """The report's detail lines and its summary lines."""
+) -> tuple[list[str], list[str], pl.DataFrame]:
+    """The report's detail lines, its summary lines, and the disagreements on all units.
+
+    The disagreements (doc_id, unit, item, gold, coded, hits, terms, text) carry gold's context
+    and note columns when it has them.
+    """
     codebook = agenda.load_codebook(codebook_path)
     coded = agenda.code(corpus, codebook, keep_text=True)
     gold = read_table(gold_path, text_column=None, id_column=None)  # as agenda.agree reads it
@@ -133,7 +137,9 @@ def validity(
             f"warning: {first.only_gold.height} gold units not coded, {first.only_coded.height} coded units not in"
             f" the gold table (first: {where[0]}:{where[1]}); figures compare the units in both"
         )
-    return detail, summary
+    notes = [c for c in ("context", "note") if c in gold.columns]
+    keyed = gold.select(pl.col("doc_id").cast(pl.String), pl.col("unit").cast(pl.Int64), *notes)
+    return detail, summary, first.disagreements.join(keyed, on=["doc_id", "unit"], how="left", maintain_order="left")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,10 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-c", "--codebook", type=Path, default=FLAGSHIP, help="default: the flagship codebook")
     parser.add_argument("--bootstrap", type=int, default=1000, help="resamples of documents (default 1000)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--disagreements", type=Path, help="write the disagreements on all units (.csv, .parquet)")
     args = parser.parse_args(argv)
     try:
         corpus, gold = gold_set(args.paths)
-        detail, summary = validity(corpus, gold, args.codebook, args.bootstrap, args.seed)
+        detail, summary, disagreements = validity(corpus, gold, args.codebook, args.bootstrap, args.seed)
+        if args.disagreements:
+            agenda.write_table(disagreements, args.disagreements, agenda.load_codebook(args.codebook).provenance())
     except agenda.AgendaError as error:
         print(f"validity: error: {error}", file=sys.stderr)
         return 2

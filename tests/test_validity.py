@@ -135,3 +135,19 @@ def test_bad_gold_set_is_one_line_and_exit_2(gold_set, capsys, change, message):
     assert validity.main([str(gold_set), "-c", str(gold_set / "tiny.yaml")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and err.startswith("validity: error: ")
+
+
+def test_disagreements_are_written_with_gold_context(gold_set, capsys):
+    out = gold_set / "why.csv"
+    args = [str(gold_set), "-c", str(gold_set / "tiny.yaml"), "--bootstrap", "0", "--disagreements", str(out)]
+    assert validity.main(args) == 0
+    why = pl.read_csv(out).sort("item", "doc_id", "unit")
+    # Hand-worked: cyber misses c2; ukraine misses a2 and codes the weather in b1.
+    assert why.select("doc_id", "unit", "item", "gold", "coded").rows() == [
+        ("c", 2, "cyber", 1, 0),
+        ("a", 2, "ukraine", 1, 0),
+        ("b", 1, "ukraine", 0, 1),
+    ]
+    assert why["context"].to_list() == [None, "ukraine", None]
+    assert why["note"].to_list()[1:] == ["they = the talks on Ukraine", "weather: not the crisis"]
+    assert why["text"][2] == "The weather was fine in Ukraine." and why["terms"][2] == "ukraine"
