@@ -26,6 +26,7 @@ import polars as pl
 import agenda
 from agenda.agree import format_agreement
 from agenda.corpus import read_table
+from agenda.export import table_format
 
 REPO = Path(__file__).resolve().parents[1]
 REALDEV = REPO.parent / "shared" / "realdev"
@@ -87,20 +88,20 @@ def micro(result: agenda.Agreement) -> tuple[float | None, float | None]:
 
 
 def number(value: float | None, lo: float | None = None, hi: float | None = None) -> str:
+    """A figure to 3 decimals, with its interval to 2 when there is one."""
     if value is None:
         return "-"
     return f"{value:.3f}" + (f" [{lo:.2f}, {hi:.2f}]" if lo is not None else "")
 
 
 def validity(
-    corpus: Path, gold_path: Path, codebook_path: Path, bootstrap: int = 1000, seed: int = 1
+    corpus: Path, gold_path: Path, codebook: agenda.Codebook, bootstrap: int = 1000, seed: int = 1
 ) -> tuple[list[str], list[str], pl.DataFrame]:
     """The report's detail lines, its summary lines, and the disagreements on all units.
 
     The disagreements (doc_id, unit, item, gold, coded, hits, terms, text) carry gold's context
     and note columns when it has them.
     """
-    codebook = agenda.load_codebook(codebook_path)
     coded = agenda.code(corpus, codebook, keep_text=True)
     gold = read_table(gold_path, text_column=None, id_column=None)  # as agenda.agree reads it
     contained = self_contained(gold, str(gold_path), codebook.item_ids)
@@ -113,15 +114,15 @@ def validity(
         for variant, table in variants:
             result = agenda.agree(table, units, codebook, bootstrap=bootstrap, seed=seed)
             detail += [f"== {slice_name}{variant}", format_agreement(result), ""]
-            f1 = result.overall.row(0, named=True)
-            rows.append((slice_name + variant, result, f1))
-    first = rows[0][1]
+            rows.append((slice_name + variant, result))
+    first = rows[0][1]  # all units, as coded
     summary = [
-        f"validity: {codebook.id} {codebook.version} on {corpus.parent.name} ({first.units} units,"
+        f"validity: {codebook.id} {codebook.version} on {corpus.resolve().parent.name} ({first.units} units,"
         f" {first.documents} documents; {bootstrap} resamples of documents)",
         f"{'units':<44} {'n':>4}  {'micro-F1 [95%]':<22} {'precision':>9} {'recall':>7}",
     ]
-    for label, result, f1 in rows:
+    for label, result in rows:
+        f1 = result.overall.row(0, named=True)  # micro-F1
         precision, recall = micro(result)
         summary.append(
             f"{label:<44} {result.units:>4}  {number(f1['value'], f1['lo'], f1['hi']):<22}"
@@ -152,9 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         corpus, gold = gold_set(args.paths)
-        detail, summary, disagreements = validity(corpus, gold, args.codebook, args.bootstrap, args.seed)
         if args.disagreements:
-            agenda.write_table(disagreements, args.disagreements, agenda.load_codebook(args.codebook).provenance())
+            table_format(args.disagreements, None)  # a bad suffix fails before the work
+        codebook = agenda.load_codebook(args.codebook)
+        detail, summary, disagreements = validity(corpus, gold, codebook, args.bootstrap, args.seed)
+        if args.disagreements:
+            agenda.write_table(disagreements, args.disagreements, codebook.provenance())
     except agenda.AgendaError as error:
         print(f"validity: error: {error}", file=sys.stderr)
         return 2

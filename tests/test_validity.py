@@ -124,17 +124,25 @@ def test_without_context_hits_applies_min_hits():
 
 
 @pytest.mark.parametrize(
-    "change, message",
+    "change, extra, message",
     [
-        (lambda d: (d / "gold.csv").write_text(GOLD.replace("a,2,1,0,ukraine", "a,2,1,0,ukrain")), "names 'ukrain'"),
-        (lambda d: (d / "corpus.csv").unlink(), "corpus.csv: no such file"),
+        (
+            lambda d: (d / "gold.csv").write_text(GOLD.replace("a,2,1,0,ukraine", "a,2,1,0,ukrain")),
+            [],
+            "names 'ukrain'",
+        ),
+        (lambda d: (d / "corpus.csv").unlink(), [], "corpus.csv: no such file"),
+        (lambda d: None, ["--disagreements", "{dir}/why.txt"], "why.txt: unknown output format '.txt'"),
+        (lambda d: None, ["--bootstrap", "-1"], "--bootstrap must be 0 or more"),
     ],
 )
-def test_bad_gold_set_is_one_line_and_exit_2(gold_set, capsys, change, message):
+def test_bad_input_is_one_line_and_exit_2(gold_set, capsys, change, extra, message):
     change(gold_set)
-    assert validity.main([str(gold_set), "-c", str(gold_set / "tiny.yaml")]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and message in err and err.startswith("validity: error: ")
+    extra = [arg.format(dir=gold_set) for arg in extra]
+    assert validity.main([str(gold_set), "-c", str(gold_set / "tiny.yaml"), *extra]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and message in captured.err and captured.err.startswith("validity: error: ")
+    assert captured.out == "" and not (gold_set / "why.txt").exists()
 
 
 def test_disagreements_are_written_with_gold_context(gold_set, capsys):
