@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -18,17 +17,25 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class AgendaGroup(click.Group):
-    """Turns AgendaError into one line on stderr and exit status 2 (a traceback with --debug).
+    """Turns AgendaError and a subcommand's usage errors into one line on stderr and exit status 2
+    (a traceback with --debug).
 
     Ctrl-C (SIGINT) removes the temporaries, says whether anything was written, and exits 130
     (agenda.safe_write.interrupt).
     """
 
-    def invoke(self, ctx: click.Context):
+    def __call__(self, *args, **kwargs):
+        """The program itself (not click's test runner): Ctrl-C is agenda.safe_write.interrupt while
+        the command runs, and ignored once it has finished (Python's own exit would die of it silently)."""
         from agenda.safe_write import interrupt
 
-        main_thread = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGINT, interrupt) if main_thread else None
+        signal.signal(signal.SIGINT, interrupt)
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except AgendaError as exc:
@@ -36,9 +43,11 @@ class AgendaGroup(click.Group):
                 raise
             click.echo(f"agenda: error: {exc}", err=True)
             sys.exit(2)
-        finally:
-            if main_thread:
-                signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+        except click.UsageError as exc:  # a subcommand's option out of bounds, missing or unknown: one line too
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            message = exc.format_message().rstrip(".")
+            click.echo(f"agenda: error: {message} (see {where} --help)", err=True)
+            sys.exit(exc.exit_code)
 
 
 # Bounds of the numeric options, checked when the command line is parsed.

@@ -237,6 +237,10 @@ def interrupt(signum: int, frame) -> None:
         return
     for tmp in list(_temporaries):
         _remove(tmp)
+    try:
+        sys.stdout.flush()  # what was printed stays printed
+    except (OSError, ValueError):
+        pass
     if written:
         sys.stderr.write(f"agenda: interrupted; written before the interruption: {', '.join(written)}\n")
     else:
