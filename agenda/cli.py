@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,23 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class AgendaGroup(click.Group):
-    """Turns AgendaError into one line on stderr and exit status 2 (a traceback with --debug)."""
+    """Turns AgendaError and a subcommand's usage errors into one line on stderr and exit status 2
+    (a traceback with --debug).
+
+    Ctrl-C (SIGINT) removes the temporaries, says whether anything was written, and exits 130
+    (agenda.safe_write.interrupt).
+    """
+
+    def __call__(self, *args, **kwargs):
+        """The program itself (not click's test runner): Ctrl-C is agenda.safe_write.interrupt while
+        the command runs, and ignored once it has finished (Python's own exit would die of it silently)."""
+        from agenda.safe_write import interrupt
+
+        signal.signal(signal.SIGINT, interrupt)
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -26,9 +43,38 @@ class AgendaGroup(click.Group):
                 raise
             click.echo(f"agenda: error: {exc}", err=True)
             sys.exit(2)
-        except KeyboardInterrupt:
-            click.echo("agenda: interrupted; no output was written", err=True)
-            sys.exit(130)
+        except click.UsageError as exc:  # a subcommand's option out of bounds, missing or unknown: one line too
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            message = exc.format_message().rstrip(".")
+            click.echo(f"agenda: error: {message} (see {where} --help)", err=True)
+            sys.exit(exc.exit_code)
+
+
+# Bounds of the numeric options, checked when the command line is parsed.
+SEED = click.IntRange(0, 2**32 - 1)
+RESAMPLES = click.IntRange(1, 100_000)
+INCHES = click.FloatRange(0.5, 40)
+DPI = click.IntRange(30, 2400)
+LEVEL = click.FloatRange(0, 1, min_open=True, max_open=True)
+COUNT = click.IntRange(1, 10**9)
+
+
+def check_encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Refuse an encoding name Python does not know, before any file is read."""
+    import codecs
+
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"unknown encoding {value!r} (e.g. utf-8, cp1251, koi8-r, latin-1)") from None
+    return value
+
+
+def refuse_overwrite(outputs, inputs) -> None:
+    """Refuse, before any work, outputs that would replace an input (see agenda.safe_write.check_outputs)."""
+    from agenda.safe_write import check_outputs
+
+    check_outputs(outputs, inputs)
 
 
 def show(table: pl.DataFrame, err: bool = False) -> None:
@@ -85,7 +131,13 @@ read_options = [
         show_default=True,
         help="Document id column of a table corpus (row numbers when absent).",
     ),
-    click.option("--encoding", default="utf-8", show_default=True, help="Encoding of text and CSV files, e.g. cp1251."),
+    click.option(
+        "--encoding",
+        default="utf-8",
+        show_default=True,
+        callback=check_encoding,
+        help="Encoding of text and CSV files, e.g. cp1251.",
+    ),
 ]
 
 
@@ -249,7 +301,9 @@ def check_command(codebook_path):
     type=click.Choice(["quanteda", "liwc", "lexicoder", "wordstat", "yoshikoder"]),
     help="Dictionary format (default: by suffix: .yml/.yaml, .dic, .lc3/.lcd, .cat, .ykd).",
 )
-@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the dictionary file.")
+@click.option(
+    "--encoding", default="utf-8", show_default=True, callback=check_encoding, help="Encoding of the dictionary file."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No report on stderr.")
 def import_command(dictionary, out, fmt, encoding, quiet):
     """Import DICTIONARY (quanteda, LIWC, Lexicoder, WordStat, Yoshikoder) as a codebook.
@@ -265,6 +319,7 @@ def import_command(dictionary, out, fmt, encoding, quiet):
     """
     from agenda.dictionaries import import_dictionary
 
+    refuse_overwrite([out], [dictionary])
     _, report = import_dictionary(dictionary, format=fmt, out=out, encoding=encoding)
     note(f"agenda: {report.summary()} -> {out}", quiet)
     for line in report.notes:
@@ -293,6 +348,7 @@ def export_codebook_command(codebook_path, out, fmt, quiet):
     """
     from agenda.dictionaries import export_codebook
 
+    refuse_overwrite([out], [codebook_path])
     notes = export_codebook(codebook_path, out, format=fmt)
     note(f"agenda: wrote {out} ({len(notes)} notes)", quiet)
     for line in notes:
@@ -343,10 +399,10 @@ def _audit_provenance(codebook) -> dict[str, str]:
     "--bootstrap",
     default=1000,
     show_default=True,
-    type=int,
+    type=click.IntRange(0, RESAMPLES.max),
     help="Bootstrap resamples for the 95% intervals (0: none).",
 )
-@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option("--seed", default=1, show_default=True, type=SEED, help="Seed of the bootstrap.")
 @click.option(
     "--resample",
     type=click.Choice(["doc", "unit"]),
@@ -368,11 +424,12 @@ def agree_command(coded, gold, codebook_path, key, corpus, bootstrap, seed, resa
     """
     from agenda.agree import agree, format_agreement
     from agenda.codebook import load_codebook
-    from agenda.export import table_format, write_table
+    from agenda.export import input_files, output_files, write_table
 
-    for path in (out, disagreements_out):
-        if path:
-            table_format(path)
+    refuse_overwrite(
+        [*output_files(out), *output_files(disagreements_out)],
+        [*input_files(coded), *input_files(gold), codebook_path, *corpus],
+    )
     codebook = load_codebook(codebook_path) if codebook_path else None
     result = agree(
         coded,
@@ -407,9 +464,9 @@ def agree_command(coded, gold, codebook_path, key, corpus, bootstrap, seed, resa
 @codebook_option
 @click.option("--item", help="Only this item's matches.")
 @click.option("--term", help="Only this rule's matches, as written in the codebook (else searched as a new term).")
-@click.option("--window", default=5, show_default=True, type=int, help="Context tokens each side.")
-@click.option("--sample", type=int, help="A random sample of this many matches.")
-@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the sample.")
+@click.option("--window", default=5, show_default=True, type=click.IntRange(0, 1000), help="Context tokens each side.")
+@click.option("--sample", type=COUNT, help="A random sample of this many matches.")
+@click.option("--seed", default=1, show_default=True, type=SEED, help="Seed of the sample.")
 @split_option("--unit")
 @with_read_options
 @click.option("-o", "--output", "out", help="Write the table (.csv or .parquet) instead of aligned lines.")
@@ -423,11 +480,10 @@ def kwic_command(corpus, codebook_path, item, term, window, sample, seed, unit, 
       agenda kwic examples/corpus -c codebook/us-russia-2021.yaml --sample 20 --seed 7 -o check.csv
     """
     from agenda.codebook import load_codebook
-    from agenda.export import table_format, write_table
+    from agenda.export import output_files, write_table
     from agenda.kwic import format_kwic, kwic
 
-    if out:
-        table_format(out)
+    refuse_overwrite(output_files(out), [*corpus, codebook_path])
     codebook = load_codebook(codebook_path)
     table = kwic(
         list(corpus),
@@ -453,7 +509,7 @@ def kwic_command(corpus, codebook_path, item, term, window, sample, seed, unit, 
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
 @codebook_option
 @click.option("--doc", required=True, help="The document's doc_id.")
-@click.option("--unit", "unit_number", required=True, type=int, help="The unit's number in its document.")
+@click.option("--unit", "unit_number", required=True, type=COUNT, help="The unit's number in its document (from 1).")
 @split_option("--split")
 @with_read_options
 def explain_command(corpus, codebook_path, doc, unit_number, split, text_column, id_column, encoding):
@@ -495,11 +551,10 @@ def rules_command(corpus, codebook_path, unit, text_column, id_column, encoding,
       agenda rules examples/corpus -c codebook/us-russia-2021.yaml
     """
     from agenda.codebook import load_codebook
-    from agenda.export import table_format, write_table
+    from agenda.export import output_files, write_table
     from agenda.rules import rules
 
-    if out:
-        table_format(out)
+    refuse_overwrite(output_files(out), [*corpus, codebook_path])
     codebook = load_codebook(codebook_path)
     table = rules(list(corpus), codebook, unit=unit, text_column=text_column, id_column=id_column, encoding=encoding)
     if out:
@@ -516,8 +571,8 @@ def rules_command(corpus, codebook_path, unit, text_column, id_column, encoding,
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
 @codebook_option
 @click.option("--item", required=True, help="The item to find new terms for.")
-@click.option("--top", default=20, show_default=True, type=int, help="How many candidates.")
-@click.option("--min-count", default=3, show_default=True, type=int, help="Least uses in the item's units.")
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1, 100_000), help="How many candidates.")
+@click.option("--min-count", default=3, show_default=True, type=COUNT, help="Least uses in the item's units.")
 @split_option("--unit")
 @with_read_options
 @click.option("-o", "--output", "out", help="Write the table (.csv or .parquet).")
@@ -529,11 +584,10 @@ def suggest_command(corpus, codebook_path, item, top, min_count, unit, text_colu
       agenda suggest examples/corpus -c codebook/us-russia-2021.yaml --item ukraine --top 15
     """
     from agenda.codebook import load_codebook
-    from agenda.export import table_format, write_table
+    from agenda.export import output_files, write_table
     from agenda.suggest import suggest
 
-    if out:
-        table_format(out)
+    refuse_overwrite(output_files(out), [*corpus, codebook_path])
     codebook = load_codebook(codebook_path)
     table = suggest(
         list(corpus),
@@ -566,9 +620,9 @@ def suggest_command(corpus, codebook_path, item, top, min_count, unit, text_colu
 @click.option("--date-column", default="date", show_default=True, help="The date column for --period.")
 @click.option("--measure", type=click.Choice(["units", "words", "primary"]), default="units", show_default=True)
 @click.option("--ci", type=click.Choice(["none", "bootstrap", "wilson"]), default="bootstrap", show_default=True)
-@click.option("--resamples", default=1000, show_default=True, type=int, help="Bootstrap resamples.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the bootstrap.")
-@click.option("--level", default=0.95, show_default=True, type=float, help="Level of the interval.")
+@click.option("--resamples", default=1000, show_default=True, type=RESAMPLES, help="Bootstrap resamples.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the bootstrap.")
+@click.option("--level", default=0.95, show_default=True, type=LEVEL, help="Level of the interval.")
 @click.option("-o", "--output", "out", help="Write the table (.csv or .parquet); printed when absent.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), help="Output format (default: by suffix).")
 def shares_command(coded, codebook_path, by, period, date_column, measure, ci, resamples, seed, level, out, fmt):
@@ -580,11 +634,10 @@ def shares_command(coded, codebook_path, by, period, date_column, measure, ci, r
       agenda shares coded.parquet --period month --measure primary --ci wilson -o shares.csv
     """
     from agenda.codebook import load_codebook
-    from agenda.export import table_format, write_table
+    from agenda.export import input_files, output_files, write_table
     from agenda.shares import scan_coded, shares, shares_provenance
 
-    if out:
-        table_format(out, fmt)
+    refuse_overwrite(output_files(out, fmt), [*input_files(coded), codebook_path])
     codebook = load_codebook(codebook_path) if codebook_path else None
     table = shares(coded, codebook, list(by), period, date_column, measure, ci, resamples, seed, level)
     if out:
@@ -614,13 +667,13 @@ def shares_command(coded, codebook_path, by, period, date_column, measure, ci, r
 @click.option("--date-column", default="date", show_default=True, help="The date column for --period.")
 @click.option("--measure", type=click.Choice(["units", "words", "primary"]), default="units", show_default=True)
 @click.option("--ci", type=click.Choice(["none", "bootstrap", "wilson"]), help="Interval (default: bootstrap).")
-@click.option("--resamples", default=1000, show_default=True, type=int, help="Bootstrap resamples.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option("--resamples", default=1000, show_default=True, type=RESAMPLES, help="Bootstrap resamples.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the bootstrap.")
 @click.option("--items", help="Draw only these items (comma-separated ids).")
 @click.option("--title", help="A title above the chart.")
-@click.option("--width", type=float, help="Width in inches [default: 6.5].")
-@click.option("--height", type=float, help="Height in inches [default: by the content].")
-@click.option("--dpi", default=300, show_default=True, type=int, help="Resolution of a PNG.")
+@click.option("--width", type=INCHES, help="Width in inches [default: 6.5].")
+@click.option("--height", type=INCHES, help="Height in inches [default: by the content].")
+@click.option("--dpi", default=300, show_default=True, type=DPI, help="Resolution of a PNG.")
 def plot_command(data, out, codebook_path, kind, by, items, **options):
     """Chart agenda shares from a SHARES table (agenda shares -o) or a CODED table (computed here).
 
@@ -631,8 +684,12 @@ def plot_command(data, out, codebook_path, kind, by, items, **options):
       agenda plot coded.csv -o timeline.svg --kind timeline --period month
       agenda plot shares.csv -o heatmap.png --kind heatmap
     """
-    from agenda.plot import plot_shares
+    from agenda.export import input_files
+    from agenda.plot import check_canvas, plot_shares
 
+    refuse_overwrite([out], [*input_files(data), codebook_path])
+    if Path(out).suffix.lower() == ".png":
+        check_canvas(options["width"], options["height"], options["dpi"])
     item_list = [i.strip() for i in items.split(",") if i.strip()] if items else None
     figure = plot_shares(data, out, codebook_path, kind=kind, by=list(by), items=item_list, **options)
     width_in, height_in = figure.get_size_inches()

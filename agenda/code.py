@@ -367,10 +367,12 @@ def code_to(
 
     >>> agenda.code_to("archive.csv", "codebook/us-russia-2021.yaml", "coded.parquet").rows
     """
-    from agenda.export import table_format
+    from agenda.export import output_files
+    from agenda.safe_write import check_outputs
     from agenda.stream import TableSink
 
-    table_format(out, fmt)  # fail on a bad suffix before the work
+    sources = [*(corpus if isinstance(corpus, list) else [corpus]), codebook]
+    check_outputs(output_files(out, fmt), [p for p in sources if isinstance(p, (str, Path))])  # and the suffix
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
     ids = codebook.item_ids

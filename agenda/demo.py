@@ -9,10 +9,16 @@ import polars as pl
 from agenda.code import code
 from agenda.codebook import Codebook, load_codebook
 from agenda.errors import AgendaError
-from agenda.export import write_table
+from agenda.export import output_files, write_table
+from agenda.safe_write import check_outputs
 from agenda.shares import shares, shares_provenance
 
 REPO = Path(__file__).resolve().parents[1]
+SHARES = (
+    ("shares-by-source.csv", {"by": ["source"]}),
+    ("shares-by-month.csv", {"period": "month", "date_column": "date"}),
+)
+CHARTS = ("shares-by-source.png", "sources-heatmap.png", "timeline.png")
 CORPUS = REPO / "examples" / "corpus"
 CODEBOOK = REPO / "codebook" / "us-russia-2021.yaml"
 
@@ -33,12 +39,16 @@ def demo(
     corpus = Path(corpus) if corpus is not None else CORPUS
     if not corpus.exists():
         raise AgendaError(f"{corpus}: the example corpus is missing (it ships in agenda's repository, not the wheel)")
+    out = Path(out_dir)
+    path = None
     if not isinstance(codebook, Codebook):
         path = Path(codebook) if codebook is not None else CODEBOOK
         if not path.is_file():
             raise AgendaError(f"{path}: the example codebook is missing (it ships in agenda's repository)")
+    tables = ["coded.csv", *(name for name, _ in SHARES)]
+    check_outputs([f for name in tables for f in output_files(out / name)] + [out / n for n in CHARTS], [corpus, path])
+    if path is not None:
         codebook = load_codebook(path)
-    out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -48,14 +58,8 @@ def demo(
     coded = code(corpus, codebook)
     for path in write_table(coded, out / "coded.csv", codebook.provenance(), codebook=codebook):
         written.append((Path(path), f"coded table, {coded.height} units x {len(codebook.items)} items"))
-    plans = [
-        ("shares-by-source.csv", {"by": ["source"]}),
-        ("shares-by-month.csv", {"period": "month", "date_column": "date"}),
-    ]
-    tables = {}
-    for name, options in plans:
+    for name, options in SHARES:
         table = shares(coded, codebook, seed=seed, **options)
-        tables[name] = table
         provenance = shares_provenance(codebook, measure="units", ci="bootstrap", resamples=1000, seed=seed, **options)
         what = "agenda shares by " + (options.get("period") or "source") + ", 95% bootstrap over documents"
         written += [(Path(p), what) for p in write_table(table, out / name, provenance)]
@@ -65,13 +69,13 @@ def demo(
     pair = [s for s in ("Kremlin", "White House") if s in sources]
     readouts = coded.filter(pl.col("source").is_in(pair)) if len(pair) == 2 else coded
     charts = [
-        ("shares-by-source.png", readouts, "grouped", ["source"], None, "grouped bar chart: " + " vs ".join(pair)),
-        ("sources-heatmap.png", coded, "heatmap", ["source"], None, "heatmap: shares by source"),
-        ("timeline.png", coded, "timeline", [], "month", "timeline: shares by month"),
+        (readouts, "grouped", ["source"], None, "grouped bar chart: " + " vs ".join(pair)),
+        (coded, "heatmap", ["source"], None, "heatmap: shares by source"),
+        (coded, "timeline", [], "month", "timeline: shares by month"),
     ]
     if len(pair) < 2:
         charts[0] = (*charts[0][:-1], "grouped bar chart: shares by source")
-    for name, table, kind, by, period, what in charts:
+    for name, (table, kind, by, period, what) in zip(CHARTS, charts):
         fig = plot_shares(table, out / name, codebook, kind=kind, by=by, period=period, seed=seed)
         fig.clear()
         written.append((out / name, what))

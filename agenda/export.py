@@ -1,7 +1,8 @@
 """Write tables atomically, with their provenance: CSV (+ OUT.meta.json), Parquet, Stata, SPSS.
 
-A table is written to a temporary file beside its destination and renamed into place, so an
-interrupted run never leaves a truncated table and an existing file stays as it was.
+A table is written through agenda.safe_write: to a temporary file beside its destination, renamed
+into place with its OUT.meta.json as one group, so an interrupted run or a full disk never leaves
+a truncated table and an existing file stays as it was.
 Given the codebook, the items' ids, codes and labels travel with the table (in OUT.meta.json and
 the Parquet metadata), so that `export` can later turn it into a labelled Stata or SPSS file.
 """
@@ -9,46 +10,16 @@ the Parquet metadata), so that `export` can later turn it into a labelled Stata 
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
-from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
 
 from agenda.errors import AgendaError
+from agenda.safe_write import Replacement, check_outputs, write_atomic, written
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".dta": "dta", ".sav": "sav"}
 FORMAT_NAMES = ("csv", "parquet", "dta", "sav")
-
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-@contextmanager
-def atomic_path(path: str | Path):
-    """Yield a temporary path beside `path`; rename it onto `path` only when the block succeeds."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise AgendaError(f"{path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual mode of a new file
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def write_atomic(path: str | Path, write: Callable[[Path], None]) -> None:
-    """Call write(tmp) and move tmp onto path."""
-    with atomic_path(path) as tmp:
-        write(tmp)
 
 
 def table_format(out: str | Path, fmt: str | None = None) -> str:
@@ -63,6 +34,36 @@ def table_format(out: str | Path, fmt: str | None = None) -> str:
             f"{out}: unknown output format {suffix or '(no suffix)'!r}; use .csv, .parquet, .dta or .sav, or --format"
         )
     return FORMATS[suffix]
+
+
+def meta_path(out: str | Path) -> Path:
+    """The provenance file written beside a CSV table: OUT.meta.json."""
+    return Path(out).with_name(Path(out).name + ".meta.json")
+
+
+def output_files(out: str | Path | None, fmt: str | None = None) -> list[Path]:
+    """The files a table written to `out` occupies: OUT, and OUT.meta.json for CSV (none for stdout)."""
+    if out is None or str(out) == "-":
+        return []
+    return [Path(out), meta_path(out)] if table_format(out, fmt) == "csv" else [Path(out)]
+
+
+def input_files(path: str | Path | None) -> list[Path]:
+    """A table read as input, with the OUT.meta.json beside it that is read with it."""
+    return [] if path is None or str(path) == "-" else [Path(path), meta_path(path)]
+
+
+def write_meta(group: Replacement, out: Path, meta: dict) -> None:
+    """Add OUT.meta.json to the group that writes the CSV table `out`."""
+    text = json.dumps(meta, indent=2, sort_keys=True) + "\n"
+    group.write(meta_path(out), lambda tmp: tmp.write_text(text, "utf-8"))
+
+
+def write_stdout(text: str) -> None:
+    """Print a table on stdout, whole (recorded as written, for the message on Ctrl-C)."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    written.append("stdout")
 
 
 class Written(list):
@@ -100,18 +101,17 @@ def write_table(
     if str(out) == "-":
         if fmt != "csv":
             raise AgendaError(f"only CSV can go to stdout, not {fmt}; give a file name with -o")
-        sys.stdout.write(table.write_csv())
-        sys.stdout.flush()
+        write_stdout(table.write_csv())
         return Written()
     out = Path(out)
     if fmt == "csv":
         meta = {**provenance, "columns": table.columns, "rows": table.height}
         if items:
             meta["items"] = items
-        write_atomic(out, lambda tmp: table.write_csv(tmp))
-        meta_path = out.with_name(out.name + ".meta.json")
-        write_atomic(meta_path, lambda tmp: tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", "utf-8"))
-        return Written([out, meta_path])
+        with Replacement() as group:
+            group.write(out, lambda tmp: table.write_csv(tmp))
+            write_meta(group, out, meta)
+        return Written([out, meta_path(out)])
     if fmt == "parquet":
         metadata = dict(sorted(provenance.items()))
         if items:
@@ -148,12 +148,12 @@ def read_coded(path: str | Path) -> tuple[pl.DataFrame, dict[str, str], list[dic
             meta = dict(pl.read_parquet_metadata(path))
             table = pl.read_parquet(path)
         else:
-            meta_path = path.with_name(path.name + ".meta.json")
-            if meta_path.is_file():
+            meta_file = meta_path(path)
+            if meta_file.is_file():
                 try:
-                    meta = json.loads(meta_path.read_text("utf-8"))
+                    meta = json.loads(meta_file.read_text("utf-8"))
                 except (ValueError, UnicodeDecodeError) as exc:
-                    raise AgendaError(f"{meta_path}: not valid JSON: {exc}") from None
+                    raise AgendaError(f"{meta_file}: not valid JSON: {exc}") from None
             header = pl.read_csv(path, n_rows=0).columns
             table = pl.read_csv(
                 path,
@@ -203,6 +203,9 @@ def export_table(coded: str | Path, out: str | Path, codebook=None, fmt: str | N
     >>> agenda.export_table("coded.parquet", "coded.dta", "codebook/us-russia-2021.yaml").renames
     """
     fmt = table_format(out, fmt)
+    check_outputs(
+        output_files(out, fmt), [*input_files(coded), codebook if isinstance(codebook, (str, Path)) else None]
+    )
     table, provenance, items = read_coded(coded)
     notes: list[str] = []
     if codebook is not None:
@@ -227,8 +230,6 @@ def export_table(coded: str | Path, out: str | Path, codebook=None, fmt: str | N
         items = item_labels(codebook)
     elif fmt in ("dta", "sav") and not items:
         raise AgendaError(f"{coded}: no item labels recorded with the table; give the codebook with -c")
-    if str(out) != "-" and Path(out).resolve() == Path(coded).resolve():
-        raise AgendaError(f"{out}: the output would overwrite the coded table it is read from")
     written = write_table(table, out, provenance, fmt, items=items)
     written.notes[:0] = notes
     return written

@@ -21,7 +21,7 @@ from matplotlib.ticker import PercentFormatter
 
 from agenda.codebook import Codebook, load_codebook
 from agenda.errors import AgendaError
-from agenda.export import write_atomic
+from agenda.safe_write import write_atomic
 from agenda.shares import NONE, _find_codebook, check_coded, resolve_codebook, scan_coded, shares
 
 KINDS = ("bar", "grouped", "stacked", "timeline", "heatmap")
@@ -46,6 +46,8 @@ RC = {
     "svg.hashsalt": "agenda",  # the same figure gives the same SVG
     "pdf.fonttype": 42,  # TrueType, as journals ask
 }
+MAX_SIDE = 32_768  # pixels a side of a PNG
+MAX_PIXELS = 100_000_000  # pixels of a PNG: 400 MB to draw
 MEASURE_TEXT = {
     "units": "Share of units that mention the item",
     "words": "Share of words, in units that mention the item",
@@ -169,8 +171,21 @@ def plot_shares(
             metadata = {"Software": "agenda"} if fmt == "png" else {"Creator": "agenda", "Date": None}
             if fmt == "pdf":
                 metadata = {"Creator": "agenda", "CreationDate": None}
+            if fmt == "png":
+                check_canvas(fig.get_figwidth(), fig.get_figheight(), dpi)
             write_atomic(out, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata))
     return fig
+
+
+def check_canvas(width: float | None, height: float | None, dpi: int) -> None:
+    """Refuse a PNG over MAX_SIDE pixels a side or MAX_PIXELS in all (height None: not known yet)."""
+    wide, high = (width or 6.5) * dpi, (height or 0) * dpi
+    if max(wide, high) > MAX_SIDE or wide * high > MAX_PIXELS:
+        size = f"{wide:,.0f} x {high:,.0f} pixels" if high else f"{wide:,.0f} pixels wide"
+        raise AgendaError(
+            f"--dpi {dpi}: the PNG would be {size}, over {MAX_SIDE:,} a side or {MAX_PIXELS:,} in all; "
+            "lower --dpi, --width or --height, or write .svg or .pdf"
+        )
 
 
 def _rc():

@@ -4,9 +4,10 @@ Nothing is in place until the whole table has been written: CSV batches are appe
 temporary file beside the output, Parquet batches are written as part files (in a temporary
 folder beside the output) merged into one file at the end, and Stata and SPSS tables (their
 writers need them whole) and CSV for stdout (never printed in half) are gathered in memory (a
-coded table is small: about 100 bytes a unit without --keep-text) and written once. The file is
-then renamed into place; an error or an interruption leaves an existing output as it was and no
-temporary file behind.
+coded table is small: about 100 bytes a unit without --keep-text) and written once. The file
+(with a CSV's OUT.meta.json, as one group) is then renamed into place by agenda.safe_write; an
+error, a full disk or an interruption leaves an existing output as it was and no temporary file
+behind.
 
 The bytes written depend only on the rows, never on where batches begin and end: CSV batches
 concatenate to the CSV of the whole table, and the Parquet merge cuts row groups of a fixed
@@ -16,16 +17,23 @@ number of rows.
 from __future__ import annotations
 
 import json
-import shutil
-import sys
-import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
 import polars as pl
 
 from agenda.errors import AgendaError
-from agenda.export import FORMAT_NAMES, Written, atomic_path, item_labels, table_format, write_table
+from agenda.export import (
+    FORMAT_NAMES,
+    Written,
+    item_labels,
+    meta_path,
+    table_format,
+    write_meta,
+    write_stdout,
+    write_table,
+)
+from agenda.safe_write import Replacement, writing
 
 ROW_GROUP_ROWS = 2**17  # rows in a Parquet row group of a streamed table
 
@@ -55,8 +63,8 @@ class TableSink:
         self.rows = 0
         self.columns: list[str] | None = None
         self._stack = ExitStack()
+        self._group = self._stack.enter_context(Replacement())
         self._file = None
-        self._tmp: Path | None = None
         self._parts: list[Path] = []
         self._folder: Path | None = None
         self._frames: list[pl.DataFrame] = []
@@ -80,15 +88,15 @@ class TableSink:
         self.rows += batch.height
         if self.fmt == "csv" and not self.stdout:
             if self._file is None:
-                self._tmp = self._stack.enter_context(atomic_path(self.out))
-                self._file = self._stack.enter_context(self._tmp.open("wb"))
-            batch.write_csv(self._file, include_header=first)
+                self._file = self._stack.enter_context(self._group.temporary(self.out).open("wb"))
+            with writing(self.out):
+                batch.write_csv(self._file, include_header=first)
         elif self.fmt == "parquet":
             if self._folder is None:
-                self._folder = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".parts", dir=self.out.parent))
-                self._stack.callback(shutil.rmtree, self._folder, ignore_errors=True)
+                self._folder = self._group.folder(self.out)
             part = self._folder / f"{len(self._parts):06d}.parquet"
-            batch.write_parquet(part, compression="lz4", statistics=False)
+            with writing(self.out):
+                batch.write_parquet(part, compression="lz4", statistics=False)
             self._parts.append(part)
         else:
             self._frames.append(batch)
@@ -102,26 +110,28 @@ class TableSink:
             raise AgendaError(f"{self.out}: no rows to write")
         if self.stdout:  # gathered, so that an error found late leaves nothing half-printed either
             self._stack.close()
-            sys.stdout.write(pl.concat(self._frames).write_csv())
-            sys.stdout.flush()
+            write_stdout(pl.concat(self._frames).write_csv())
             self._frames = []
             return Written()
         out = self.out
         if self.fmt == "csv":
-            self._stack.close()  # closes the file, then renames it into place
+            with writing(out):
+                self._file.close()
             meta = {**self.provenance, "columns": self.columns, "rows": self.rows}
             if self.items:
                 meta["items"] = self.items
-            meta_path = out.with_name(out.name + ".meta.json")
-            with atomic_path(meta_path) as tmp:
-                tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", "utf-8")
-            return Written([out, meta_path])
+            write_meta(self._group, out, meta)
+            self._stack.close()  # renames the meta file, then the table, into place
+            return Written([out, meta_path(out)])
         if self.fmt == "parquet":
             metadata = dict(sorted(self.provenance.items()))
             if self.items:
                 metadata["items"] = json.dumps(self.items, ensure_ascii=False)
-            with self._stack, atomic_path(out) as tmp:
-                pl.scan_parquet(self._parts).sink_parquet(tmp, metadata=metadata, row_group_size=ROW_GROUP_ROWS)
+            merge = pl.scan_parquet(self._parts)
+            self._group.write(
+                out, lambda tmp: merge.sink_parquet(tmp, metadata=metadata, row_group_size=ROW_GROUP_ROWS)
+            )
+            self._stack.close()
             return Written([out])
         table = pl.concat(self._frames)
         self._frames = []

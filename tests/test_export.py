@@ -206,7 +206,7 @@ def test_export_with_codebook_and_mismatches(coded, tmp_path):
         export_table(tmp_path / "c.csv", tmp_path / "x.dta", other)
     with pytest.raises(AgendaError, match="give the codebook with -c"):
         export_table(tmp_path / "c.csv", tmp_path / "x.sav")
-    with pytest.raises(AgendaError, match="would overwrite"):
+    with pytest.raises(AgendaError, match="would replace an input"):
         export_table(tmp_path / "c.csv", tmp_path / "c.csv")
     assert not (tmp_path / "x.dta").exists() and not (tmp_path / "x.sav").exists()
 

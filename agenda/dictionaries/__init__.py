@@ -70,7 +70,7 @@ def import_dictionary(
     The format is guessed from the suffix unless given: .yml/.yaml quanteda, .dic liwc,
     .lc3/.lcd lexicoder, .cat wordstat, .ykd yoshikoder.
     """
-    from agenda.export import write_atomic
+    from agenda.safe_write import write_atomic
 
     fmt = _format(path, format, READERS)
     report = ImportReport(source=str(path), format=fmt)
@@ -86,7 +86,7 @@ def import_dictionary(
 def export_codebook(codebook: Codebook | str | Path, out: str | Path, format: str | None = None) -> list[str]:
     """Write a codebook as a quanteda YAML (.yml) or LIWC (.dic) dictionary; returns notes on what
     the target format cannot say (patterns without a glob equivalent, excludes, min_hits...)."""
-    from agenda.export import write_atomic
+    from agenda.safe_write import write_atomic
 
     fmt = _format(out, format, EXPORT_FORMATS)
     if not isinstance(codebook, Codebook):
