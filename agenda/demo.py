@@ -11,10 +11,8 @@ from agenda.codebook import Codebook, load_codebook
 from agenda.errors import AgendaError
 from agenda.export import write_table
 from agenda.shares import shares, shares_provenance
-
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "examples" / "corpus"
-CODEBOOK = REPO / "codebook" / "us-russia-2021.yaml"
+from agenda.shipped import CORPUS
+from agenda.shipped import FLAGSHIP as CODEBOOK
 
 
 def demo(
@@ -26,17 +24,17 @@ def demo(
     """Code the example corpus and write the coded table, shares and charts into out_dir.
 
     Returns (file, what it holds) for every file written. corpus and codebook default to
-    examples/corpus and codebook/us-russia-2021.yaml of agenda's repository.
+    the example corpus and the flagship codebook shipped in the package (agenda/data/).
 
     >>> for path, what in agenda.demo("agenda-demo"): print(path, what)
     """
     corpus = Path(corpus) if corpus is not None else CORPUS
     if not corpus.exists():
-        raise AgendaError(f"{corpus}: the example corpus is missing (it ships in agenda's repository, not the wheel)")
+        raise AgendaError(f"{corpus}: the example corpus is missing")
     if not isinstance(codebook, Codebook):
         path = Path(codebook) if codebook is not None else CODEBOOK
         if not path.is_file():
-            raise AgendaError(f"{path}: the example codebook is missing (it ships in agenda's repository)")
+            raise AgendaError(f"{path}: the example codebook is missing")
         codebook = load_codebook(path)
     out = Path(out_dir)
     try:
