@@ -15,6 +15,7 @@ from agenda.kwic import kwic  # noqa: E402
 from agenda.rules import rules  # noqa: E402
 from agenda.segment import segment  # noqa: E402
 from agenda.shares import shares  # noqa: E402
+from agenda.shipped import codebooks  # noqa: E402
 from agenda.stata import valid_names  # noqa: E402
 from agenda.suggest import suggest  # noqa: E402
 
@@ -31,6 +32,7 @@ __all__ = [
     "Item",
     "Rule",
     "code",
+    "codebooks",
     "code_batches",
     "code_to",
     "code_units",

@@ -10,12 +10,53 @@
  * the item's order at each token, the first that matches is counted and the item's next match
  * starts after it: the leftmost-first, non-overlapping count of the item's alternation
  * (match.term_regex) that the regex path gives.
+ *
+ * Portability: strings and positions in them are 64-bit (size_t); the byte tricks (eight bytes
+ * of a string read as one word, their lowest first) need a little-endian machine, so a big-endian
+ * build stops here and agenda runs on polars alone there; bit scans are the compiler's own
+ * (GCC, Clang, MSVC) or plain C (elsewhere, or with -DAGENDA_PORTABLE_BITS, as CI's sanitizer
+ * build has it, so that both are tested).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(_MSC_VER)
+#include <intrin.h>
+#endif
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#error "agenda/_scan.c needs a little-endian machine; without it agenda runs on polars alone"
+#endif
+
+/* The index of the lowest set bit of x (x is not 0). */
+static inline unsigned ctz32(uint32_t x) {
+#if !defined(AGENDA_PORTABLE_BITS) && (defined(__GNUC__) || defined(__clang__))
+    return (unsigned)__builtin_ctz(x);
+#elif !defined(AGENDA_PORTABLE_BITS) && defined(_MSC_VER)
+    unsigned long i;
+    _BitScanForward(&i, x);
+    return (unsigned)i;
+#else
+    unsigned n = 0;
+    while (!(x & 1)) x >>= 1, n++;
+    return n;
+#endif
+}
+
+static inline unsigned ctz64(uint64_t x) {
+#if !defined(AGENDA_PORTABLE_BITS) && (defined(__GNUC__) || defined(__clang__))
+    return (unsigned)__builtin_ctzll(x);
+#elif !defined(AGENDA_PORTABLE_BITS) && defined(_MSC_VER) && (defined(_M_X64) || defined(_M_ARM64))
+    unsigned long i;
+    _BitScanForward64(&i, x);
+    return (unsigned)i;
+#else
+    uint32_t low = (uint32_t)x;
+    return low ? ctz32(low) : 32 + ctz32((uint32_t)(x >> 32));
+#endif
+}
 
 /* Arrow C data interface (https://arrow.apache.org/docs/format/CDataInterface.html). */
 struct ArrowSchema {
@@ -52,7 +93,7 @@ struct ArrowArrayStream {
 };
 
 /* One string of an Arrow array of strings (view, utf8 or large utf8); 0 when null. */
-static int string_at(char format, const struct ArrowArray *a, int64_t r, const char **s, uint32_t *len) {
+static int string_at(char format, const struct ArrowArray *a, int64_t r, const char **s, size_t *len) {
     int64_t i = r + a->offset;
     const uint8_t *valid = a->n_buffers > 0 ? a->buffers[0] : NULL;
     if (valid && !(valid[i >> 3] & (1 << (i & 7)))) return 0;
@@ -60,7 +101,7 @@ static int string_at(char format, const struct ArrowArray *a, int64_t r, const c
         const uint8_t *view = (const uint8_t *)a->buffers[1] + 16 * i;
         int32_t vlen, buf, off;
         memcpy(&vlen, view, 4);
-        *len = (uint32_t)vlen;
+        *len = (size_t)(uint32_t)vlen;
         if (vlen <= 12) {
             *s = (const char *)view + 4;
         } else {
@@ -71,11 +112,11 @@ static int string_at(char format, const struct ArrowArray *a, int64_t r, const c
     } else if (format == 'u') {
         const int32_t *offs = a->buffers[1];
         *s = (const char *)a->buffers[2] + offs[i];
-        *len = (uint32_t)(offs[i + 1] - offs[i]);
+        *len = (size_t)(uint32_t)(offs[i + 1] - offs[i]);
     } else {
         const int64_t *offs = a->buffers[1];
         *s = (const char *)a->buffers[2] + offs[i];
-        *len = (uint32_t)(offs[i + 1] - offs[i]);
+        *len = (size_t)(offs[i + 1] - offs[i]);
     }
     return 1;
 }
@@ -105,6 +146,13 @@ static struct ArrowArrayStream *string_stream(PyObject *capsule, char *format) {
         return NULL;
     }
     return stream;
+}
+
+/* Whether a row count given from Python is one (0 or more); else a Python error is set. */
+static int rows_ok(Py_ssize_t n_rows) {
+    if (n_rows >= 0) return 1;
+    PyErr_SetString(PyExc_ValueError, "n_rows is negative");
+    return 0;
 }
 
 /* What to do with one array of the stream, whose first row is row0 of the column: 0, or -1 when
@@ -156,7 +204,7 @@ typedef struct {
 static inline uint32_t sig_bit(uint32_t four) { return (uint32_t)(four * 0x9E3779B1U) >> (32 - SIG_BITS); }
 
 /* The first four bytes of the token at pos, spaces after its end (pos holds no space). */
-static inline uint32_t first_four(const char *text, uint32_t len, uint32_t pos) {
+static inline uint32_t first_four(const char *text, size_t len, size_t pos) {
     uint32_t v;
     if (len - pos >= 4) {
         memcpy(&v, text + pos, 4);
@@ -168,7 +216,7 @@ static inline uint32_t first_four(const char *text, uint32_t len, uint32_t pos) 
     uint32_t x = v ^ 0x20202020U; /* zero bytes where v has spaces */
     uint32_t zero = (x - 0x01010101U) & ~x & 0x80808080U; /* exact up to the first zero byte */
     if (zero) {
-        uint32_t keep = (1U << (__builtin_ctz(zero) & ~7U)) - 1; /* the bytes before the first space */
+        uint32_t keep = (1U << (ctz32(zero) & ~7U)) - 1; /* the bytes before the first space */
         v = (v & keep) | (0x20202020U & ~keep);
     }
     return v;
@@ -392,26 +440,26 @@ static PyObject *scan_compile(PyObject *self, PyObject *args) {
 }
 
 /* Whether token t (len bytes) matches a token pattern. */
-static int pattern_matches(const Scanner *sc, const TokenPattern *p, const char *t, uint32_t len) {
+static int pattern_matches(const Scanner *sc, const TokenPattern *p, const char *t, size_t len) {
     const char *pool = sc->pool;
     uint32_t f0 = p->first;
     if (p->n == 1) return sc->frag_len[f0] == len && memcmp(pool + sc->frag_off[f0], t, len) == 0;
-    uint32_t head = sc->frag_len[f0], tail = sc->frag_len[f0 + p->n - 1];
+    size_t head = sc->frag_len[f0], tail = sc->frag_len[f0 + p->n - 1];
     if (head + tail > len) return 0;
     if (memcmp(pool + sc->frag_off[f0], t, head) != 0) return 0;
     if (memcmp(pool + sc->frag_off[f0 + p->n - 1], t + len - tail, tail) != 0) return 0;
     /* Middle fragments in order, each at its leftmost place, within the bytes between. */
-    uint32_t at = head, end = len - tail;
+    size_t at = head, end = len - tail;
     for (uint32_t f = f0 + 1; f < f0 + p->n - 1; f++) {
-        uint32_t flen = sc->frag_len[f];
+        size_t flen = sc->frag_len[f];
         const char *frag = pool + sc->frag_off[f];
-        uint32_t found = UINT32_MAX;
-        for (uint32_t s = at; s + flen <= end; s++)
+        size_t found = SIZE_MAX;
+        for (size_t s = at; s + flen <= end; s++)
             if (memcmp(t + s, frag, flen) == 0) {
                 found = s;
                 break;
             }
-        if (found == UINT32_MAX) return 0;
+        if (found == SIZE_MAX) return 0;
         at = found + flen;
     }
     return 1;
@@ -420,7 +468,7 @@ static int pattern_matches(const Scanner *sc, const TokenPattern *p, const char 
 typedef struct {
     uint32_t *cand;
     size_t cap_cand;
-    uint32_t *next_free; /* per item: the byte offset a next match may start at */
+    size_t *next_free; /* per item: the byte offset a next match may start at */
 } Scratch;
 
 static int add_cands(Scratch *w, size_t *n, const uint32_t *cands, uint32_t count) {
@@ -438,19 +486,19 @@ static int add_cands(Scratch *w, size_t *n, const uint32_t *cands, uint32_t coun
     return 0;
 }
 
-static inline uint32_t token_end(const char *text, uint32_t len, uint32_t at) {
+static inline size_t token_end(const char *text, size_t len, size_t at) {
     while (at < len && text[at] != ' ') at++;
     return at;
 }
 
 /* Count the terms that start at the token at pos; the item's next match starts after each. */
-static int match_at(const Scanner *sc, Scratch *w, const char *text, uint32_t len, uint32_t pos, uint32_t *counts,
+static int match_at(const Scanner *sc, Scratch *w, const char *text, size_t len, size_t pos, uint32_t *counts,
                     size_t stride) {
     const char *tok = text + pos;
-    uint32_t end = token_end(text, len, pos), tlen = end - pos;
+    size_t end = token_end(text, len, pos), tlen = end - pos;
     size_t nc = 0;
     uint32_t node = 0;
-    for (uint32_t b = 0; b < tlen; b++) {
+    for (size_t b = 0; b < tlen; b++) {
         node = child(sc, node, (unsigned char)tok[b]);
         if (!node) break;
         const Node *n = &sc->nodes[node];
@@ -467,9 +515,9 @@ static int match_at(const Scanner *sc, Scratch *w, const char *text, uint32_t le
         const Term *term = &sc->terms[w->cand[c]];
         if (w->next_free[term->item] > pos) continue;
         int ok = pattern_matches(sc, &sc->patterns[term->first], tok, tlen);
-        uint32_t last = end;
+        size_t last = end;
         for (uint32_t p = 1; ok && p < term->n; p++) {
-            uint32_t next = last;
+            size_t next = last;
             while (next < len && text[next] == ' ') next++;
             last = token_end(text, len, next);
             ok = next < len && pattern_matches(sc, &sc->patterns[term->first + p], text + next, last - next);
@@ -497,11 +545,11 @@ static inline uint64_t non_space(uint64_t v) {
 
 /* Count the terms of every item in one token string; counts[item * stride] += hits. Tokens are
  * found eight bytes at a time, and only those whose first bytes may start some term are looked up. */
-static int scan_string(const Scanner *sc, Scratch *w, const char *text, uint32_t len, uint32_t *counts,
+static int scan_string(const Scanner *sc, Scratch *w, const char *text, size_t len, uint32_t *counts,
                        size_t stride) {
     for (uint32_t it = 0; it < sc->n_items; it++) w->next_free[it] = 0;
     uint64_t before = 0; /* bit 7: the byte before this word is not a space */
-    for (uint32_t base = 0; base < len; base += 8) {
+    for (size_t base = 0; base < len; base += 8) {
         uint64_t v;
         if (base + 8 <= len) {
             v = load64(text + base);
@@ -515,7 +563,7 @@ static int scan_string(const Scanner *sc, Scratch *w, const char *text, uint32_t
         uint64_t starts = here & ~((here << 8) | before);
         before = here >> 56;
         while (starts) {
-            uint32_t pos = base + ((uint32_t)__builtin_ctzll(starts) >> 3);
+            size_t pos = base + (ctz64(starts) >> 3);
             starts &= starts - 1;
             if (!has_bit(sc->sig, sig_bit(first_four(text, len, pos))) &&
                 !(sc->has_short && pos + 1 < len &&
@@ -539,7 +587,7 @@ static int count_array(void *ctx, char format, const struct ArrowArray *a, size_
     Counting *c = ctx;
     for (int64_t r = 0; r < a->length; r++) {
         const char *s;
-        uint32_t len;
+        size_t len;
         if (string_at(format, a, r, &s, &len) && scan_string(c->sc, &c->w, s, len, c->counts + row0 + r, c->n_rows))
             return -1;
     }
@@ -549,7 +597,7 @@ static int count_array(void *ctx, char format, const struct ArrowArray *a, size_
 static PyObject *scan_count(PyObject *self, PyObject *args) {
     PyObject *capsule, *stream_capsule;
     Py_ssize_t n_rows;
-    if (!PyArg_ParseTuple(args, "OOn", &capsule, &stream_capsule, &n_rows)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOn", &capsule, &stream_capsule, &n_rows) || !rows_ok(n_rows)) return NULL;
     Scanner *sc = PyCapsule_GetPointer(capsule, "agenda._scan.Scanner");
     if (!sc) return NULL;
     char format;
@@ -558,7 +606,7 @@ static PyObject *scan_count(PyObject *self, PyObject *args) {
     size_t cells = (size_t)sc->n_items * (size_t)n_rows;
     PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(cells * sizeof(uint32_t)));
     Counting c = {sc, {0}, NULL, (size_t)n_rows};
-    c.w.next_free = malloc(sizeof(uint32_t) * (sc->n_items ? sc->n_items : 1));
+    c.w.next_free = malloc(sizeof(size_t) * (sc->n_items ? sc->n_items : 1));
     if (!out || !c.w.next_free) {
         stream->release(stream);
         Py_XDECREF(out);
@@ -666,20 +714,26 @@ static PyObject *tokenizer_compile(PyObject *self, PyObject *args) {
     return capsule;
 }
 
-/* The code point at s[*i] (valid UTF-8, as Arrow strings are), and *i moved past it. */
-static inline uint32_t next_code_point(const unsigned char *s, uint32_t *i) {
+/* The code point at s[*i] (valid UTF-8, as Arrow strings are), and *i moved past it; NOT_A_CHAR
+ * (not simple) where a sequence would run past the end of the len bytes. */
+#define NOT_A_CHAR 0x110000U
+static inline uint32_t next_code_point(const unsigned char *s, size_t len, size_t *i) {
     uint32_t c = s[*i];
+    size_t left = len - *i;
     if (c < 0x80) {
         *i += 1;
-    } else if (c < 0xE0) {
+    } else if (c < 0xE0 && left >= 2) {
         c = (c & 0x1F) << 6 | (s[*i + 1] & 0x3F);
         *i += 2;
-    } else if (c < 0xF0) {
+    } else if (c >= 0xE0 && c < 0xF0 && left >= 3) {
         c = (c & 0x0F) << 12 | (s[*i + 1] & 0x3F) << 6 | (s[*i + 2] & 0x3F);
         *i += 3;
-    } else {
+    } else if (c >= 0xF0 && left >= 4) {
         c = (c & 0x07) << 18 | (s[*i + 1] & 0x3F) << 12 | (s[*i + 2] & 0x3F) << 6 | (s[*i + 3] & 0x3F);
         *i += 4;
+    } else {
+        *i = len;
+        c = NOT_A_CHAR;
     }
     return c;
 }
@@ -742,16 +796,18 @@ static int normalize_array(void *ctx, char format, const struct ArrowArray *a, s
     for (int64_t r = 0; r < a->length; r++) {
         size_t row = row0 + (size_t)r;
         const char *str = NULL;
-        uint32_t len = 0;
+        size_t len = 0;
         int simple = string_at(format, a, r, &str, &len);
         const unsigned char *s = (const unsigned char *)str;
         if (n->tokens) {
-            /* Mappings are written 8 or 16 bytes at a time: room for that past the end. */
-            if (simple && reserve(n, (size_t)len * tk->max_out + 2 + 16)) return -1;
+            /* Mappings up to 16 bytes long are written 16 bytes at a time (8 for ASCII): room for
+             * that past the end, as the pool has after its last mapping. Longer ones are copied
+             * exactly. */
+            if (simple && reserve(n, len * tk->max_out + 2 + 16)) return -1;
             size_t start = n->used;
             char *o = n->data + n->used;
             if (simple) *o++ = ' ';
-            for (uint32_t i = 0; simple && i < len;) {
+            for (size_t i = 0; simple && i < len;) {
                 uint32_t c = s[i];
                 if (c < 0x80) {
                     simple = tk->kind[c] & SIMPLE;
@@ -760,15 +816,17 @@ static int normalize_array(void *ctx, char format, const struct ArrowArray *a, s
                     i++;
                     continue;
                 }
-                uint32_t at = i, cp = next_code_point(s, &i);
+                size_t at = i;
+                uint32_t cp = next_code_point(s, len, &i);
                 uint8_t k = kind_of(tk, cp);
                 if (!(k & SIMPLE)) {
                     simple = 0;
                 } else if (k & MAPPED) {
-                    memcpy(o, tk->pool + tk->rep_off[cp], 16);
-                    o += tk->rep_len[cp];
+                    uint32_t rep_len = tk->rep_len[cp];
+                    memcpy(o, tk->pool + tk->rep_off[cp], rep_len <= 16 ? 16 : rep_len);
+                    o += rep_len;
                 } else {
-                    for (uint32_t b = at; b < i; b++) *o++ = (char)s[b];
+                    for (size_t b = at; b < i; b++) *o++ = (char)s[b];
                 }
             }
             if (simple) {
@@ -780,14 +838,14 @@ static int normalize_array(void *ctx, char format, const struct ArrowArray *a, s
             n->offsets[row + 1] = (int64_t)n->used;
         } else {
             uint32_t words = 0, in_run = 0; /* in_run: the run of non-spaces holds a word character */
-            for (uint32_t i = 0; simple && i < len;) {
+            for (size_t i = 0; simple && i < len;) {
                 uint32_t c = s[i];
                 uint8_t k;
                 if (c < 0x80) {
                     k = tk->kind[c];
                     i++;
                 } else {
-                    k = kind_of(tk, next_code_point(s, &i));
+                    k = kind_of(tk, next_code_point(s, len, &i));
                 }
                 uint32_t word = k >> 2 & 1, space = k >> 1 & 1;
                 simple = k & SIMPLE;
@@ -806,7 +864,7 @@ static PyObject *tokenizer_run(PyObject *self, PyObject *args) {
     PyObject *capsule, *stream_capsule;
     Py_ssize_t n_rows;
     int tokens;
-    if (!PyArg_ParseTuple(args, "OOnp", &capsule, &stream_capsule, &n_rows, &tokens)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOnp", &capsule, &stream_capsule, &n_rows, &tokens) || !rows_ok(n_rows)) return NULL;
     Tokenizer *tk = PyCapsule_GetPointer(capsule, "agenda._scan.Tokenizer");
     if (!tk) return NULL;
     char format;
@@ -991,6 +1049,10 @@ static PyObject *screens_compile(PyObject *self, PyObject *args) {
         }
         pool_size += PyBytes_GET_SIZE(bytes);
     }
+    if (pool_size >= UINT32_MAX || n >= UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "too many literals");
+        return NULL;
+    }
     Screens *sc = calloc(1, sizeof(Screens));
     if (!sc) return PyErr_NoMemory();
     sc->n_lits = (uint32_t)n;
@@ -1062,18 +1124,19 @@ static PyObject *screens_compile(PyObject *self, PyObject *args) {
 }
 
 /* The literals anchored by key at position i of s, compared whole. */
-static void screen_anchor(const Screens *sc, const char *s, uint32_t len, uint32_t i, uint32_t key, uint64_t *bits) {
+static void screen_anchor(const Screens *sc, const char *s, size_t len, size_t i, uint32_t key, uint64_t *bits) {
     uint64_t j = find_slot(sc, key);
     if (!sc->slot_used[j]) return;
     for (uint32_t k = 0; k < sc->slot_n[j]; k++) {
-        uint32_t lit = sc->order[sc->slot_first[j] + k], at = sc->at[lit], llen = sc->len[lit];
+        uint32_t lit = sc->order[sc->slot_first[j] + k];
+        size_t at = sc->at[lit], llen = sc->len[lit];
         if (i < at || i - at + llen > len || memcmp(s + i - at, sc->pool + sc->off[lit], llen) != 0) continue;
         const uint64_t *mask = sc->masks + (size_t)lit * sc->words;
         for (uint32_t w = 0; w < sc->words; w++) bits[w] |= mask[w];
     }
 }
 
-static inline void screen_at(const Screens *sc, const char *s, uint32_t len, uint32_t i, uint32_t key, int four,
+static inline void screen_at(const Screens *sc, const char *s, size_t len, size_t i, uint32_t key, int four,
                              uint64_t *bits) {
     uint32_t bit = lit_hash(key);
     if (four && sc->filter4[bit >> 3] >> (bit & 7) & 1) screen_anchor(sc, s, len, i, key, bits);
@@ -1084,8 +1147,8 @@ static inline void screen_at(const Screens *sc, const char *s, uint32_t len, uin
     }
 }
 
-static void screen_string(const Screens *sc, const char *s, uint32_t len, uint64_t *bits) {
-    uint32_t i = 0;
+static void screen_string(const Screens *sc, const char *s, size_t len, uint64_t *bits) {
+    size_t i = 0;
     for (; i + 4 <= len; i++) {
         uint32_t key;
         memcpy(&key, s + i, 4);
@@ -1103,7 +1166,7 @@ static int screen_array(void *ctx, char format, const struct ArrowArray *a, size
     Screening *g = ctx;
     for (int64_t r = 0; r < a->length; r++) {
         const char *str;
-        uint32_t len;
+        size_t len;
         if (string_at(format, a, r, &str, &len)) screen_string(g->sc, str, len, g->bits + (row0 + r) * g->sc->words);
     }
     return 0;
@@ -1113,7 +1176,7 @@ static int screen_array(void *ctx, char format, const struct ArrowArray *a, size
 static PyObject *screens_run(PyObject *self, PyObject *args) {
     PyObject *capsule, *stream_capsule;
     Py_ssize_t n_rows;
-    if (!PyArg_ParseTuple(args, "OOn", &capsule, &stream_capsule, &n_rows)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOn", &capsule, &stream_capsule, &n_rows) || !rows_ok(n_rows)) return NULL;
     Screens *sc = PyCapsule_GetPointer(capsule, "agenda._scan.Screens");
     if (!sc) return NULL;
     char format;
@@ -1154,4 +1217,13 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scan", "Native passes over columns of units.", -1,
                                     methods};
 
-PyMODINIT_FUNC PyInit__scan(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__scan(void) {
+    const uint32_t one = 1;
+    unsigned char first;
+    memcpy(&first, &one, 1);
+    if (first != 1) { /* a big-endian machine whose compiler does not say so: polars alone (agenda.scan) */
+        PyErr_SetString(PyExc_ImportError, "agenda._scan needs a little-endian machine");
+        return NULL;
+    }
+    return PyModule_Create(&module);
+}

@@ -147,8 +147,30 @@ def with_read_options(command):
     return command
 
 
+def print_version(ctx: click.Context, _param, value: bool) -> None:
+    """`agenda --version`: the version, and which engine codes (the native passes or polars alone)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from agenda import __version__
+    from agenda.scan import _scan, native
+
+    if native():
+        engine = "native (agenda._scan, with polars)"
+    else:
+        engine = "polars (" + ("AGENDA_NATIVE=0" if _scan is not None else "agenda._scan is not built") + ")"
+    click.echo(f"agenda {__version__} (agenda-codebook), engine: {engine}")
+    ctx.exit()
+
+
 @click.group(cls=AgendaGroup, context_settings=CONTEXT)
-@click.version_option(package_name="agenda", prog_name="agenda")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=print_version,
+    help="Show the version and the engine, and exit.",
+)
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
 def main(debug: bool) -> None:
     """Code corpora into agenda items with a YAML codebook.
@@ -695,6 +717,20 @@ def plot_command(data, out, codebook_path, kind, by, items, **options):
     width_in, height_in = figure.get_size_inches()
     figure.clear()
     note(f"agenda: {kind} chart, {width_in:.2f} x {height_in:.2f} in -> {out}")
+
+
+@main.command("codebooks")
+def codebooks_command():
+    """List the codebooks shipped with agenda: each id is a name `-c` takes, from any folder.
+
+    \b
+    Example:
+      agenda codebooks
+      agenda code speech.txt -c us-russia-2021 -o coded.csv
+    """
+    from agenda.shipped import codebooks
+
+    click.echo(render(codebooks(), str_lengths=1000))  # whole paths, to copy a codebook from
 
 
 @main.command("demo")

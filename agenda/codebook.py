@@ -148,8 +148,13 @@ def schema() -> dict:
 
 
 def load_codebook(path: str | Path) -> Codebook:
-    """Read, validate and compile a YAML codebook; every error names the file and the place."""
-    path = Path(path)
+    """Read, validate and compile a YAML codebook; every error names the file and the place.
+
+    A bare name that is no file, such as `us-russia-2021`, is the shipped codebook of that name.
+    """
+    from agenda.shipped import locate
+
+    path = locate(Path(path))
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -12,15 +12,14 @@ from agenda.errors import AgendaError
 from agenda.export import output_files, write_table
 from agenda.safe_write import check_outputs
 from agenda.shares import shares, shares_provenance
+from agenda.shipped import CORPUS
+from agenda.shipped import FLAGSHIP as CODEBOOK
 
-REPO = Path(__file__).resolve().parents[1]
 SHARES = (
     ("shares-by-source.csv", {"by": ["source"]}),
     ("shares-by-month.csv", {"period": "month", "date_column": "date"}),
 )
 CHARTS = ("shares-by-source.png", "sources-heatmap.png", "timeline.png")
-CORPUS = REPO / "examples" / "corpus"
-CODEBOOK = REPO / "codebook" / "us-russia-2021.yaml"
 
 
 def demo(
@@ -32,19 +31,19 @@ def demo(
     """Code the example corpus and write the coded table, shares and charts into out_dir.
 
     Returns (file, what it holds) for every file written. corpus and codebook default to
-    examples/corpus and codebook/us-russia-2021.yaml of agenda's repository.
+    the example corpus and the flagship codebook shipped in the package (agenda/data/).
 
     >>> for path, what in agenda.demo("agenda-demo"): print(path, what)
     """
     corpus = Path(corpus) if corpus is not None else CORPUS
     if not corpus.exists():
-        raise AgendaError(f"{corpus}: the example corpus is missing (it ships in agenda's repository, not the wheel)")
+        raise AgendaError(f"{corpus}: the example corpus is missing")
     out = Path(out_dir)
     path = None
     if not isinstance(codebook, Codebook):
         path = Path(codebook) if codebook is not None else CODEBOOK
         if not path.is_file():
-            raise AgendaError(f"{path}: the example codebook is missing (it ships in agenda's repository)")
+            raise AgendaError(f"{path}: the example codebook is missing")
     tables = ["coded.csv", *(name for name, _ in SHARES)]
     check_outputs([f for name in tables for f in output_files(out / name)] + [out / n for n in CHARTS], [corpus, path])
     if path is not None:

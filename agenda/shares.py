@@ -24,6 +24,7 @@ import polars as pl
 
 from agenda.codebook import Codebook, Item, load_codebook
 from agenda.errors import AgendaError
+from agenda.shipped import CODEBOOKS
 
 MEASURES = ("units", "words", "primary")
 CIS = ("none", "bootstrap", "wilson")
@@ -32,7 +33,6 @@ REQUIRED = ("doc_id", "n_words", "n_items", "primary")
 NONE = "none"
 NONE_LABEL = "No item"
 PROVENANCE_KEYS = ("codebook", "codebook_version", "codebook_sha256", "agenda_version")
-REPO = Path(__file__).resolve().parents[1]
 _CELLS = 4_000_000  # bounds the bootstrap's working arrays (floats)
 
 
@@ -114,7 +114,7 @@ def resolve_codebook(
     """The codebook for a coded table: the one given, else the file its provenance names, else its columns.
 
     Without a codebook, agenda looks for `<codebook id>.yaml` beside the table, in ./codebook and
-    in the codebook folder of agenda's repository, and uses it only when its sha256 matches the
+    among the codebooks shipped with agenda, and uses it only when its sha256 matches the
     table's provenance. Failing that, the items are the table's item columns, labelled by id.
     """
     if isinstance(codebook, Codebook):
@@ -137,7 +137,7 @@ def _find_codebook(provenance: dict[str, str], source: str | Path) -> Codebook |
     cid, sha = provenance.get("codebook", ""), provenance.get("codebook_sha256", "")
     if not re.fullmatch(r"[A-Za-z0-9][\w.-]*", cid) or not sha:
         return None
-    for folder in (Path(source).parent, Path.cwd() / "codebook", REPO / "codebook"):
+    for folder in (Path(source).parent, Path.cwd() / "codebook", CODEBOOKS):
         candidate = folder / f"{cid}.yaml"
         try:
             if hashlib.sha256(candidate.read_bytes()).hexdigest() == sha:

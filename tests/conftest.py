@@ -1,7 +1,8 @@
-"""Shared test helpers: small codebooks written inline, and the paths of shared data."""
+"""Shared test helpers: small codebooks written inline, the paths of shared data, CI's rule on skips."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -11,10 +12,31 @@ import pytest
 import agenda
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# Reference data kept outside the repository (the seed article and its human coding, quanteda's
+# counts): ../shared beside the checkout, or the folder AGENDA_SHARED names.
+SHARED = Path(os.environ.get("AGENDA_SHARED") or REPO.parent / "shared")
 SEED = SHARED / "seed" / "putin-biden-talks-2021-12-07.txt"
 GOLD = SHARED / "seed" / "gold.csv"
+REFERENCE = SHARED / "reference"
 FLAGSHIP = REPO / "codebook" / "us-russia-2021.yaml"
+
+
+def needs_shared(*paths: Path) -> pytest.MarkDecorator:
+    """Skip a test, saying why, when the reference data it compares against is not here."""
+    missing = [path for path in paths if not path.exists()]
+    reason = f"needs {missing[0]} (reference data kept outside the repository)" if missing else ""
+    return pytest.mark.skipif(bool(missing), reason=reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With AGENDA_NO_SKIP=1 (.ci/run sets it) a skipped test is an error: CI runs every test."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail") and os.environ.get("AGENDA_NO_SKIP") == "1":
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped where AGENDA_NO_SKIP=1 allows no skip: {reason}"
 
 
 def make_codebook(items_yaml: str, units_yaml: str = "") -> agenda.Codebook:

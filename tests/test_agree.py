@@ -11,8 +11,8 @@ from agenda.cli import main
 from agenda.code import code
 from agenda.codebook import load_codebook
 from agenda.errors import AgendaError
+from conftest import SHARED, needs_shared
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seed"
 CODEBOOK = Path(__file__).parent / "data" / "audit" / "seed-codebook.yaml"
 DOC = "putin-biden-talks-2021-12-07"
@@ -132,6 +132,7 @@ def seed_gold() -> pl.DataFrame:
     return gold.select(pl.lit(DOC).alias("doc_id"), pl.col("paragraph").alias("unit"), pl.exclude("paragraph"))
 
 
+@needs_shared(SEED)
 def test_seed_agreement_equals_counts_from_the_two_tables():
     codebook = load_codebook(CODEBOOK)
     coded = code(SEED / f"{DOC}.txt", codebook)
@@ -165,6 +166,7 @@ def test_seed_agreement_equals_counts_from_the_two_tables():
     assert result.disagreements.select("unit", "item", "gold", "coded").rows() == [(14, "strategic_stability", 1, 0)]
 
 
+@needs_shared(SEED)
 def test_agree_cli_writes_tables_and_disagreements(tmp_path):
     coded_path = tmp_path / "coded.csv"
     code(SEED / f"{DOC}.txt", CODEBOOK, keep_text=True).write_csv(coded_path)
@@ -186,6 +188,7 @@ def test_agree_cli_writes_tables_and_disagreements(tmp_path):
     assert bad.exit_code == 2 and "no key column 'doc_id'" in bad.output
 
 
+@needs_shared(SEED)
 def test_disagreements_need_text(tmp_path):
     coded = code(SEED / f"{DOC}.txt", CODEBOOK)
     coded.write_csv(tmp_path / "coded.csv")

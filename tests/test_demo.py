@@ -1,4 +1,4 @@
-"""The demo end to end on a small corpus of its own, and on the bundled examples when present."""
+"""The demo end to end on a small corpus of its own, and on the examples shipped in the package."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from click.testing import CliRunner
 
 import agenda
 from agenda.cli import main
-from conftest import REPO
 
 CODEBOOK = """\
 codebook: demo-test
@@ -77,11 +76,7 @@ def test_demo_without_examples_fails_clearly(tmp_path):
         agenda.demo(tmp_path / "out", corpus=tmp_path / "c", codebook=tmp_path / "none.yaml")
 
 
-@pytest.mark.skipif(
-    not (REPO / "examples" / "corpus").is_dir() or not (REPO / "codebook" / "us-russia-2021.yaml").is_file(),
-    reason="the bundled examples are not here",
-)
-def test_cli_demo_on_the_bundled_examples(tmp_path):
+def test_cli_demo_on_the_bundled_examples(tmp_path):  # shipped in the package (agenda/data)
     result = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     assert "timeline.png" in result.output and "shares-by-source.png" in result.output

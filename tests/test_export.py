@@ -22,10 +22,10 @@ import agenda
 from agenda.errors import AgendaError
 from agenda.export import export_table, read_coded, write_table
 from agenda.stata import valid_name, valid_names
+from conftest import SEED, needs_shared
 
 DATA = Path(__file__).resolve().parent / "data" / "export"
 CODEBOOK = DATA / "codebook.yaml"
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "putin-biden-talks-2021-12-07.txt"
 LABELS = {
     "strategic_stability": "Strategic stability",
     "ukraine": "Украина (Ukraine)",
@@ -249,7 +249,7 @@ def test_cli_code_and_export(tmp_path, corpus):
     assert result.returncode == 2 and result.stderr == "agenda: error: missing.csv: no such file\n"
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="needs ../shared/seed")
+@needs_shared(SEED)
 def test_seed_to_stata_and_spss(tmp_path):
     for suffix in ("dta", "sav"):
         result = run("code", str(SEED), "-c", str(CODEBOOK), "-o", f"seed.{suffix}", "--keep-text", "-q", cwd=tmp_path)

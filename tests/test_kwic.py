@@ -10,10 +10,11 @@ from agenda.cli import main
 from agenda.code import code
 from agenda.errors import AgendaError
 from agenda.kwic import format_kwic, kwic
+from conftest import SHARED, needs_shared
 
 DATA = Path(__file__).parent / "data" / "audit"
 ARMS = DATA / "arms.yaml"
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+SEED = SHARED / "seed"
 
 CORPUS = pl.DataFrame(
     {
@@ -49,6 +50,7 @@ def test_a_unit_below_min_hits_has_no_lines():
     assert table.select("doc_id", "unit").rows() == [("e", 1), ("e", 1)]
 
 
+@needs_shared(SEED)
 def test_lines_equal_the_engines_hits_on_the_seed():
     codebook = DATA / "seed-codebook.yaml"
     table = kwic(SEED / "putin-biden-talks-2021-12-07.txt", codebook)

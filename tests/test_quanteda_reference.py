@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import pytest
 
 import agenda
 from agenda.dictionaries import import_dictionary
-from conftest import hits
+from conftest import REFERENCE, hits, needs_shared
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 KEYS = {
     "foreign": "foreign",
     "economy": "economy",
@@ -36,6 +33,7 @@ def coded(tmp_path_factory) -> pl.DataFrame:
     return agenda.code(REFERENCE / "inaugural_paragraphs.csv", out, unit="document")
 
 
+@needs_shared(REFERENCE)
 def test_inaugural_counts_agree_with_quanteda(coded):
     ref = pl.read_csv(REFERENCE / "inaugural_small_para_counts.csv")
     assert coded.height == ref.height == 1850
@@ -51,6 +49,7 @@ def test_inaugural_counts_agree_with_quanteda(coded):
         assert joined.filter(pl.col("doc_id") == doc_id)[f"ours_{key}"].item() == count
 
 
+@needs_shared(REFERENCE)
 def test_hyphen_cells_are_hyphenated_words():
     text = pl.read_csv(REFERENCE / "inaugural_paragraphs.csv").select("doc_id", "text")
     texts = dict(text.iter_rows())

@@ -16,10 +16,10 @@ import pytest
 
 import agenda
 from agenda.export import write_table
+from conftest import SEED
 
 DATA = Path(__file__).resolve().parent / "data" / "export"
 CODEBOOK = DATA / "codebook.yaml"
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "putin-biden-talks-2021-12-07.txt"
 LONG = ("Украина " * 12_500)[:-1] + "!"  # 100,000 characters
 
 R_SCRIPT = r"""
