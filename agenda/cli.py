@@ -41,7 +41,7 @@ class AgendaGroup(click.Group):
         except AgendaError as exc:
             if ctx.params.get("debug"):
                 raise
-            click.echo(f"agenda: error: {exc}", err=True)
+            click.echo(f"agenda: error: {' '.join(str(exc).split(chr(10)))}", err=True)  # one line, always
             sys.exit(2)
         except click.UsageError as exc:  # a subcommand's option out of bounds, missing or unknown: one line too
             where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path

@@ -36,6 +36,16 @@ def table_format(out: str | Path, fmt: str | None = None) -> str:
     return FORMATS[suffix]
 
 
+def check_csv_columns(schema: pl.Schema, out: str | Path) -> None:
+    """Refuse columns CSV cannot hold (binary, lists, structs, objects), naming the first."""
+    for column, dtype in schema.items():
+        if dtype == pl.Binary or dtype.is_nested() or dtype == pl.Object:
+            raise AgendaError(
+                f"{'stdout' if str(out) == '-' else out}: column {column!r} has type {dtype}, "
+                "which CSV cannot store; write .parquet instead"
+            )
+
+
 def meta_path(out: str | Path) -> Path:
     """The provenance file written beside a CSV table: OUT.meta.json."""
     return Path(out).with_name(Path(out).name + ".meta.json")
@@ -98,6 +108,8 @@ def write_table(
         raise AgendaError(f"{out}: unknown output format {fmt!r}; use one of {', '.join(FORMAT_NAMES)}")
     if codebook is not None:
         items = item_labels(codebook)
+    if fmt == "csv":
+        check_csv_columns(table.schema, out)
     if str(out) == "-":
         if fmt != "csv":
             raise AgendaError(f"only CSV can go to stdout, not {fmt}; give a file name with -o")

@@ -26,6 +26,7 @@ from agenda.errors import AgendaError
 from agenda.export import (
     FORMAT_NAMES,
     Written,
+    check_csv_columns,
     item_labels,
     meta_path,
     table_format,
@@ -82,6 +83,8 @@ class TableSink:
         """Add the next rows of the table."""
         first = self.columns is None
         if first:
+            if self.fmt == "csv":
+                check_csv_columns(batch.schema, self.out)
             self.columns = batch.columns
         elif batch.columns != self.columns:
             raise AgendaError(f"{self.out}: a batch with columns {batch.columns} does not fit {self.columns}")

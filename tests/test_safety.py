@@ -530,3 +530,14 @@ def test_ctrl_c_exits_130_with_one_message_at_any_moment(tmp_path):
         meta = json.loads(meta_file.read_text())  # the old pair or the new one, never one of each
         assert meta["rows"] == pl.read_csv(out).height in (1, rows)
     assert "nothing" in outcomes, outcomes
+
+
+def test_columns_csv_cannot_hold_are_refused_naming_the_column(world):
+    table = pl.DataFrame({"doc_id": ["a"], "text": ["Ukraine"], "tags": [["x", "y"]]})
+    table.write_parquet(world / "nested.parquet")
+    for out in (world / "n.csv", "-"):
+        line = one_line_error(cli("code", world / "nested.parquet", "-c", world / "cb.yaml", "-o", out))
+        assert "column 'tags' has type List(String), which CSV cannot store" in line, line
+    assert not (world / "n.csv").exists()
+    assert cli("code", world / "nested.parquet", "-c", world / "cb.yaml", "-o", world / "n.parquet").exit_code == 0
+    assert pl.read_parquet(world / "n.parquet")["tags"].to_list() == [["x", "y"]]
