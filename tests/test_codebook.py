@@ -73,7 +73,7 @@ def test_unknown_parent_and_cycles(write):
 
 
 def test_missing_file_and_bad_encoding(write, tmp_path):
-    with pytest.raises(AgendaError, match="cannot read codebook"):
+    with pytest.raises(AgendaError, match="missing.yaml: no such file"):
         agenda.load_codebook(tmp_path / "missing.yaml")
     path = write("latin.yaml", b"codebook: c\nversion: '1'\nitems: []\n" + b"\xff")
     with pytest.raises(AgendaError, match="not valid UTF-8 at byte 35"):
