@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from agenda import scan
+from agenda.corpus import check_columns
 from agenda.errors import AgendaError
 from agenda.normalize import native_normalizer
 
@@ -69,6 +70,7 @@ def segment(
         pieces = marked.str.split(_BREAK, inclusive=False)
     lazy = corpus.lazy()
     columns = lazy.collect_schema().names()
+    check_columns(columns)
     units = (
         lazy.with_columns(pieces.alias("text"))
         .with_columns(pl.int_ranges(1, pl.col("text").list.len() + 1, dtype=pl.UInt32).alias("unit"))
