@@ -45,6 +45,7 @@ RC = {
     "svg.fonttype": "none",  # text stays text in SVG
     "svg.hashsalt": "agenda",  # the same figure gives the same SVG
     "pdf.fonttype": 42,  # TrueType, as journals ask
+    "text.parse_math": False,  # labels and titles are plain text: "$5 and $10" is not math markup
 }
 MEASURE_TEXT = {
     "units": "Share of units that mention the item",
