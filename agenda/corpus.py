@@ -117,10 +117,12 @@ def _kind_name(kind: str) -> str:
 
 def read_text(path: Path, encoding: str = "utf-8") -> str:
     """A text file's content, decoded strictly; a NUL character means binary content, an error."""
-    text = decode(_read_bytes(path), encoding, path)
-    nul = text.find("\x00")
-    if nul >= 0:
-        raise AgendaError(f"{path}: binary content (a NUL character at character {nul}), not text")
+    raw = _read_bytes(path)
+    nul = -1 if _codec(encoding).startswith(("utf-16", "utf-32")) else raw.find(b"\x00")
+    text = decode(raw, encoding, path) if nul < 0 else ""
+    if nul >= 0 or "\x00" in text:  # a NUL byte, before decoding if the encoding is 8-bit
+        where = f" (a NUL byte at byte {nul})" if nul >= 0 else " (a NUL character)"
+        raise AgendaError(f"{path}: binary content{where}, not text")
     return text
 
 
