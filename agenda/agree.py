@@ -107,7 +107,7 @@ def _codes(frame: pl.DataFrame, source: str, item: str, gold: bool = False) -> p
         values = pl.col(item)
     elif dtype.is_numeric():
         values = pl.col(item)
-        wrong = frame.filter(~values.is_in([0, 1]) if gold else values < 0)
+        wrong = frame.filter(((values != 0) & (values != 1)) if gold else values < 0)
         if wrong.height:
             row = wrong.row(0, named=True)
             raise AgendaError(
