@@ -252,8 +252,9 @@ def _scan(
         streams = codec == "utf-8"
         source = path if streams else io.BytesIO(decode(_read_bytes(path), encoding, path).encode("utf-8"))
         if kind == "jsonl":
-            lazy = pl.read_ndjson(source, infer_schema_length=None).lazy()
-            lazy = lazy.cast(dict(_read_types(lazy.collect_schema(), infer_types, strings)))
+            found = pl.read_ndjson(source, infer_schema_length=None).schema
+            source.seek(0)  # read again as text: a JSON number is then its value's text, as above
+            lazy = pl.read_ndjson(source, schema=_read_types(found, infer_types, strings)).lazy()
         else:
             options = {"separator": "\t" if kind == "tsv" else ","}
             if infer_types:

@@ -262,3 +262,23 @@ def test_a_fifo_is_refused_never_read(tmp_path, cb):
         )
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
         assert message in result.stderr
+
+
+@pytest.mark.parametrize("infer_types", [False, True])
+def test_json_lines_read_the_same_in_any_encoding(tmp_path, infer_types):
+    line = '{"doc_id": 1e3, "text": "café", "n": 2.50, "m": 7}\n'
+    (tmp_path / "l1.jsonl").write_bytes(line.encode("latin-1"))
+    (tmp_path / "u8.jsonl").write_bytes(line.encode("utf-8"))
+    latin = agenda.read_corpus(tmp_path / "l1.jsonl", encoding="latin-1", infer_types=infer_types)
+    utf8 = agenda.read_corpus(tmp_path / "u8.jsonl", infer_types=infer_types)
+    assert latin.equals(utf8)
+    want = [("1000", "café", 2.5, 7)] if infer_types else [("1000", "café", "2.5", "7")]
+    assert latin.rows() == want
+
+
+def test_dates_are_read_as_dates_only_when_written_yyyy_mm_dd(write):
+    corpus = agenda.read_corpus(
+        write("d.csv", "doc_id,text,iso,short,mixed\na,x,2021-12-07,2021-1-5,2021-12-07\nb,y,,2021-2-6,n.d.\n")
+    )
+    assert corpus.schema["iso"] == pl.Date and corpus["iso"].to_list()[1] is None
+    assert corpus["short"].to_list() == ["2021-1-5", "2021-2-6"] and corpus["mixed"].to_list()[1] == "n.d."
