@@ -51,6 +51,7 @@ def code_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, keep_text
     """The wide coded table for units that are already split (doc_id, unit, metadata, text)."""
     units = units.lazy()
     columns = units.collect_schema().names()
+    check_columns([c for c in columns if c not in ("unit", WORDS)], "the units")  # unit and WORDS come from segment
     check_item_columns(columns, codebook)
     meta = [c for c in columns if c not in ("doc_id", "unit", "text", WORDS)]
     words = pl.col(WORDS) if WORDS in columns else n_words(pl.col("text"))
