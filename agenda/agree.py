@@ -72,11 +72,12 @@ def measures(tp, fp, fn, tn) -> dict[str, np.ndarray]:
     }
 
 
-def _table(table: pl.DataFrame | str | Path, name: str) -> tuple[pl.DataFrame, str]:
+def _table(table: pl.DataFrame | str | Path, name: str, id_column: str) -> tuple[pl.DataFrame, str]:
+    """A table given as a frame or a file; from a file, codes are read as numbers and the ids as text."""
     if isinstance(table, pl.DataFrame):
         return table, name
     path = Path(table)
-    return read_table(path, text_column=None, id_column=None), str(path)
+    return read_table(path, text_column=None, id_column=id_column, infer_types=True), str(path)
 
 
 def _keyed(frame: pl.DataFrame, source: str, key: tuple[str, ...], single_doc: str | None) -> pl.DataFrame:
@@ -98,16 +99,17 @@ def _keyed(frame: pl.DataFrame, source: str, key: tuple[str, ...], single_doc: s
     return keyed
 
 
-def _codes(frame: pl.DataFrame, source: str, item: str) -> pl.Expr:
-    """An item column as booleans (above 0); anything but non-negative numbers is an error."""
+def _codes(frame: pl.DataFrame, source: str, item: str, gold: bool = False) -> pl.Expr:
+    """An item column as booleans (above 0); anything but non-negative numbers is an error, and in
+    the gold table (human codes) anything but 0 and 1."""
     dtype = frame.schema[item]
     if dtype == pl.Boolean:
         values = pl.col(item)
     elif dtype.is_numeric():
         values = pl.col(item)
-        negative = frame.filter(values < 0)
-        if negative.height:
-            row = negative.row(0, named=True)
+        wrong = frame.filter(((values != 0) & (values != 1)) if gold else values < 0)
+        if wrong.height:
+            row = wrong.row(0, named=True)
             raise AgendaError(
                 f"{source}: column {item!r} is {row[item]} at unit {row['unit']} of {row['doc_id']!r}; codes are 0 or 1"
             )
@@ -171,8 +173,8 @@ def agree(
         raise AgendaError(f"--key names one or two gold columns (doc_id, unit), not {len(key)}")
     if codebook is not None and not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
-    coded, coded_name = _table(coded, "coded table")
-    gold, gold_name = _table(gold, "gold table")
+    coded, coded_name = _table(coded, "coded table", KEY[0])
+    gold, gold_name = _table(gold, "gold table", key[0] if len(key) == 2 else KEY[0])
     coded = _keyed(coded, coded_name, KEY, None)
     docs = coded["doc_id"].unique().to_list()
     if len(key) == 1 and len(docs) != 1:
@@ -184,7 +186,7 @@ def agree(
         *[_codes(coded, coded_name, i).alias(f"c_{i}") for i in items],
         *[pl.col(i).cast(pl.Int64).alias(f"h_{i}") for i in items],
     )
-    g = gold.select(*KEY, *[_codes(gold, gold_name, i).alias(f"g_{i}") for i in items])
+    g = gold.select(*KEY, *[_codes(gold, gold_name, i, gold=True).alias(f"g_{i}") for i in items])
     both = c.join(g, on=KEY, how="inner", maintain_order="left")
     if both.height == 0:
         raise AgendaError(f"{coded_name} and {gold_name} have no unit in common (keys doc_id and unit)")

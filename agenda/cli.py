@@ -138,6 +138,11 @@ read_options = [
         callback=check_encoding,
         help="Encoding of text and CSV files, e.g. cp1251.",
     ),
+    click.option(
+        "--infer-types",
+        is_flag=True,
+        help="Read numbers in CSV/TSV/JSON Lines metadata as numbers (default: text as written, so 001 stays 001).",
+    ),
 ]
 
 
@@ -206,7 +211,19 @@ def main(debug: bool) -> None:
 @with_read_options
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 def code_command(
-    corpus, codebook_path, out, long, unit, fmt, keep_text, date_column, text_column, id_column, encoding, quiet
+    corpus,
+    codebook_path,
+    out,
+    long,
+    unit,
+    fmt,
+    keep_text,
+    date_column,
+    text_column,
+    id_column,
+    encoding,
+    infer_types,
+    quiet,
 ):
     """Code CORPUS (.txt files, folders of .txt, CSV/TSV/Parquet/JSONL tables) into agenda items.
 
@@ -231,6 +248,7 @@ def code_command(
         text_column=text_column,
         id_column=id_column,
         encoding=encoding,
+        infer_types=infer_types,
         progress=Progress(quiet),
     )
     report_written(written)
@@ -492,7 +510,9 @@ def agree_command(coded, gold, codebook_path, key, corpus, bootstrap, seed, resa
 @split_option("--unit")
 @with_read_options
 @click.option("-o", "--output", "out", help="Write the table (.csv or .parquet) instead of aligned lines.")
-def kwic_command(corpus, codebook_path, item, term, window, sample, seed, unit, text_column, id_column, encoding, out):
+def kwic_command(
+    corpus, codebook_path, item, term, window, sample, seed, unit, text_column, id_column, encoding, infer_types, out
+):
     """Keyword in context: one line per match that counts, aligned on the match.
 
     \b
@@ -519,6 +539,7 @@ def kwic_command(corpus, codebook_path, item, term, window, sample, seed, unit, 
         text_column=text_column,
         id_column=id_column,
         encoding=encoding,
+        infer_types=infer_types,
     )
     if out:
         write_table(table, out, codebook.provenance())
@@ -534,7 +555,7 @@ def kwic_command(corpus, codebook_path, item, term, window, sample, seed, unit, 
 @click.option("--unit", "unit_number", required=True, type=COUNT, help="The unit's number in its document (from 1).")
 @split_option("--split")
 @with_read_options
-def explain_command(corpus, codebook_path, doc, unit_number, split, text_column, id_column, encoding):
+def explain_command(corpus, codebook_path, doc, unit_number, split, text_column, id_column, encoding, infer_types):
     """Explain how one unit was coded: its matches marked, what an exclude removed, the primary item.
 
     \b
@@ -554,6 +575,7 @@ def explain_command(corpus, codebook_path, doc, unit_number, split, text_column,
                 text_column=text_column,
                 id_column=id_column,
                 encoding=encoding,
+                infer_types=infer_types,
             )
         )
     )
@@ -565,7 +587,7 @@ def explain_command(corpus, codebook_path, doc, unit_number, split, text_column,
 @split_option("--unit")
 @with_read_options
 @click.option("-o", "--output", "out", help="Write the table (.csv or .parquet).")
-def rules_command(corpus, codebook_path, unit, text_column, id_column, encoding, out):
+def rules_command(corpus, codebook_path, unit, text_column, id_column, encoding, infer_types, out):
     """Per term, pattern and exclude: units it fires in, and units whose coding hangs on it alone.
 
     \b
@@ -578,7 +600,15 @@ def rules_command(corpus, codebook_path, unit, text_column, id_column, encoding,
 
     refuse_overwrite(output_files(out), [*corpus, codebook_path])
     codebook = load_codebook(codebook_path)
-    table = rules(list(corpus), codebook, unit=unit, text_column=text_column, id_column=id_column, encoding=encoding)
+    table = rules(
+        list(corpus),
+        codebook,
+        unit=unit,
+        text_column=text_column,
+        id_column=id_column,
+        encoding=encoding,
+        infer_types=infer_types,
+    )
     if out:
         write_table(table, out, codebook.provenance())
     else:
@@ -598,7 +628,9 @@ def rules_command(corpus, codebook_path, unit, text_column, id_column, encoding,
 @split_option("--unit")
 @with_read_options
 @click.option("-o", "--output", "out", help="Write the table (.csv or .parquet).")
-def suggest_command(corpus, codebook_path, item, top, min_count, unit, text_column, id_column, encoding, out):
+def suggest_command(
+    corpus, codebook_path, item, top, min_count, unit, text_column, id_column, encoding, infer_types, out
+):
     """Candidate terms for an ITEM: words and two-word phrases key to its units (G2), with counts.
 
     \b
@@ -621,6 +653,7 @@ def suggest_command(corpus, codebook_path, item, top, min_count, unit, text_colu
         text_column=text_column,
         id_column=id_column,
         encoding=encoding,
+        infer_types=infer_types,
     )
     if out:
         write_table(table, out, codebook.provenance())

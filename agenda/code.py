@@ -11,7 +11,7 @@ import polars as pl
 
 from agenda.codebook import Codebook, load_codebook
 from agenda.context import add_context
-from agenda.corpus import BATCH_BYTES, Corpus, batch_pieces, text_bytes
+from agenda.corpus import BATCH_BYTES, Corpus, batch_pieces, check_columns, check_ids, text_bytes
 from agenda.errors import AgendaError
 from agenda.events import item_events
 from agenda.export import Written
@@ -94,16 +94,28 @@ def context_columns(codebook: Codebook) -> list[str]:
     return [f"{item.id}_context" for item in codebook.items if item.context_rules]
 
 
+def check_item_columns(columns: list[str], codebook: Codebook) -> None:
+    """A corpus column named like an item would be replaced by the item's hits column: an error naming both."""
+    for column in columns:
+        if column in codebook.item_ids:
+            raise AgendaError(
+                f"corpus column {column!r} has the name of the hits column of item {column!r} of {codebook.source}; "
+                "rename the corpus column"
+            )
+
+
 def code_units(
     units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, keep_text: bool = False, date_column: str | None = None
 ) -> pl.LazyFrame:
     """The wide coded table for units that are already split (doc_id, unit, metadata, text), rows of whole documents."""
     units = units.lazy()
     columns = units.collect_schema().names()
+    check_columns([c for c in columns if c not in ("unit", WORDS)], "the units")  # unit and WORDS come from segment
+    check_item_columns(columns, codebook)
     contexts = context_columns(codebook)
-    clash = [c for c in columns if c in codebook.item_ids or c in ("n_words", "n_items", "primary", *contexts)]
+    clash = [c for c in columns if c in contexts]
     if clash:
-        raise AgendaError(f"corpus column {clash[0]!r} has the name of a coded column; rename it")
+        raise AgendaError(f"corpus column {clash[0]!r} has the name of a coded column (context hits); rename it")
     meta = [c for c in columns if c not in ("doc_id", "unit", "text", WORDS)]
     words = pl.col(WORDS) if WORDS in columns else n_words(pl.col("text"))
     ids = codebook.item_ids
@@ -220,6 +232,11 @@ class FrameBatches:
     """A frame of documents in batches of whole rows of about batch_bytes of text, read as a `Corpus` is."""
 
     def __init__(self, frame: pl.DataFrame, batch_bytes: int = BATCH_BYTES):
+        for column in ("doc_id", "text"):
+            if column not in frame.columns:
+                raise AgendaError(f"the corpus frame has no {column!r} column (columns: {', '.join(frame.columns)})")
+        check_columns(frame.columns, "the corpus frame")
+        check_ids(frame["doc_id"], "the corpus frame", "the corpus frame")
         self.frame = frame
         self.size = text_bytes(frame)
         self.batch_bytes = batch_bytes

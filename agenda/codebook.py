@@ -9,17 +9,22 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
-import yaml
 
+from agenda import yamlsafe
 from agenda.errors import AgendaError
+from agenda.readable import regular_file
 
 DEFAULT_UNITS = {"split": "paragraph", "min_words": 0, "drop": []}
+# Columns of the coded tables (wide and long) that an item's hits column must not replace.
+RESERVED_IDS = ("doc_id", "unit", "text", "n_words", "n_items", "primary", "item", "hits", "terms", "period")
+SPLIT_TEXT = re.compile(r"text_\d+")  # SPSS's pieces of a long text: text_2, text_3, ...
 
 
 COMBINED = ("near", "all", "any", "context")  # the rule language's kinds, built from terms
@@ -154,7 +159,7 @@ def load_codebook(path: str | Path) -> Codebook:
     """
     from agenda.shipped import locate
 
-    path = locate(Path(path))
+    path = regular_file(locate(Path(path)), "codebook")
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -168,15 +173,7 @@ def load_codebook(path: str | Path) -> Codebook:
 
 def parse_codebook(text: str, source: str = "<codebook>", sha256: str | None = None) -> Codebook:
     """Validate and compile codebook YAML given as a string."""
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml where built
-    except ValueError as exc:  # a date that does not exist, such as 2021-02-30
-        raise AgendaError(f"{source}: malformed YAML: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise AgendaError(f"{source}:{where}: malformed YAML: {problem}") from None
+    data = yamlsafe.load(text, source)  # bounded: aliases, depth and repeated keys are checked first
     if not isinstance(data, dict):
         raise AgendaError(f"{source}: a codebook is a YAML mapping with 'codebook', 'version', 'items'")
     data = _dates_as_text(data)
@@ -200,6 +197,11 @@ def _json_path(path) -> str:
     return out or "(top level)"
 
 
+def reserved_id(item_id: str) -> bool:
+    """An id that is the name of a column the coded tables have besides the items' own."""
+    return item_id in RESERVED_IDS or SPLIT_TEXT.fullmatch(item_id) is not None
+
+
 def validate(data: dict, source: str) -> None:
     """Check the schema, then what a schema cannot say: unique ids and codes, known parents."""
     best = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema()).iter_errors(data))
@@ -211,6 +213,10 @@ def validate(data: dict, source: str) -> None:
     seen_ids: dict[str, int] = {}
     seen_codes: dict[int, str] = {}
     for i, item in enumerate(data["items"]):
+        if reserved_id(item["id"]):
+            raise AgendaError(
+                f"{source}: items[{i}].id: {item['id']!r} is the name of a column of the coded table; choose another id"
+            )
         if item["id"] in seen_ids:
             raise AgendaError(f"{source}: items[{i}].id: duplicate item id {item['id']!r}")
         if item["code"] in seen_codes:
@@ -367,14 +373,14 @@ def build(data: dict, source: str, sha256: str) -> Codebook:
         items.append(
             Item(
                 id=item["id"],
-                code=item["code"],
+                code=int(item["code"]),  # 1.0 is an integer to JSON Schema, and a Stata code is an int
                 label=item["label"],
                 description=item.get("description", "").strip(),
                 color=item.get("color"),
                 parent=item.get("parent"),
                 rules=tuple(rules),
                 exclude=tuple(_rules(item.get("exclude"), "term", cs, where=(*at, "exclude"))),
-                min_hits=item.get("min_hits", 1),
+                min_hits=int(item.get("min_hits", 1)),
                 examples_match=tuple(examples.get("match", [])),
                 examples_no_match=tuple(examples.get("no_match", [])),
                 since=_day(item.get("from"), source, item["id"], "from"),
@@ -383,6 +389,7 @@ def build(data: dict, source: str, sha256: str) -> Codebook:
             )
         )
     units = {**DEFAULT_UNITS, **data.get("units", {})}
+    units["min_words"] = int(units["min_words"])
     return Codebook(
         id=data["codebook"],
         version=str(data["version"]),

@@ -45,6 +45,7 @@ RC = {
     "svg.fonttype": "none",  # text stays text in SVG
     "svg.hashsalt": "agenda",  # the same figure gives the same SVG
     "pdf.fonttype": 42,  # TrueType, as journals ask
+    "text.parse_math": False,  # labels and titles are plain text: "$5 and $10" is not math markup
 }
 MAX_SIDE = 32_768  # pixels a side of a PNG
 MAX_PIXELS = 100_000_000  # pixels of a PNG: 400 MB to draw

@@ -9,13 +9,17 @@ from __future__ import annotations
 import polars as pl
 
 from agenda import scan
+from agenda.corpus import check_columns
 from agenda.errors import AgendaError
 from agenda.normalize import native_normalizer
 
 SPLITS = ("paragraph", "sentence", "document")
-_SEP = "\x1e"
+# Every break between units is rewritten as exactly one blank line, and the text split there. No
+# character is reserved: a blank line inside a stripped unit is itself a paragraph break, and each
+# break takes all the whitespace around it, so "\n\n" is found at the breaks and nowhere else.
+_BREAK = "\n\n"
 _PARAGRAPH_BREAK = r"\n[^\S\n]*\n\s*"
-_SENTENCE_END = r"[.!?\u2026]+[\"')\]\u201d\u00bb]*\s+"
+_SENTENCE_END = r"([.!?\u2026]+[\"')\]\u201d\u00bb]*)\s+"
 # The start of each whitespace-separated token that holds a letter or digit, up to its first one:
 # one match a word, and a fifth faster than matching whole words.
 WORD_START = r"(?:^|\s)[^\s\w]*\w"
@@ -60,12 +64,13 @@ def segment(
     if split == "document":
         pieces = pl.concat_list([text])
     else:
-        marked = text.str.replace_all(_PARAGRAPH_BREAK, _SEP)
-        if split == "sentence":
-            marked = marked.str.replace_all(_SENTENCE_END, "$0" + _SEP)
-        pieces = marked.str.split(_SEP)
+        marked = text.str.replace_all(_PARAGRAPH_BREAK, _BREAK)
+        if split == "sentence":  # the whitespace after a sentence (with any paragraph break in it) is one break
+            marked = marked.str.replace_all(_SENTENCE_END, "${1}" + _BREAK)
+        pieces = marked.str.split(_BREAK, inclusive=False)
     lazy = corpus.lazy()
     columns = lazy.collect_schema().names()
+    check_columns(columns)
     units = (
         lazy.with_columns(pieces.alias("text"))
         .with_columns(pl.int_ranges(1, pl.col("text").list.len() + 1, dtype=pl.UInt32).alias("unit"))

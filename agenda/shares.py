@@ -34,6 +34,8 @@ NONE = "none"
 NONE_LABEL = "No item"
 PROVENANCE_KEYS = ("codebook", "codebook_version", "codebook_sha256", "agenda_version")
 _CELLS = 4_000_000  # bounds the bootstrap's working arrays (floats)
+MAX_FILLED_PERIODS = 10_000  # empty periods are listed up to this many periods in all (27 years of days)
+_MONTHS = {"1mo": 1, "3mo": 3, "1y": 12}
 
 
 def scan_coded(path: str | Path) -> tuple[pl.LazyFrame, dict[str, str]]:
@@ -329,10 +331,24 @@ def _aggregate(units: pl.DataFrame, groups: list[str], rows: list[str], measure:
     return long.with_columns(share.cast(pl.Float64).alias("share"))
 
 
+def _periods_between(first, last, every: str) -> int:
+    """How many periods (of `every`, both truncated dates) run from first to last, counted without listing them."""
+    if every in _MONTHS:
+        return ((last.year - first.year) * 12 + last.month - first.month) // _MONTHS[every] + 1
+    return (last - first).days // (7 if every == "1w" else 1) + 1
+
+
 def _fill_periods(table: pl.DataFrame, by: list[str], rows: list[str], every: str) -> pl.DataFrame:
-    """Every period from the first to the last, for every observed combination of the by columns."""
+    """Every period from the first to the last, for every observed combination of the by columns.
+
+    When that is more than MAX_FILLED_PERIODS periods (sentinel dates such as 0001-01-01 and
+    9999-12-31 span 3.65 million days), only the periods that hold units are listed.
+    """
     first, last = table["period"].min(), table["period"].max()
-    periods = pl.DataFrame({"period": pl.date_range(first, last, every, eager=True)})
+    if _periods_between(first, last, every) <= MAX_FILLED_PERIODS:
+        periods = pl.DataFrame({"period": pl.date_range(first, last, every, eager=True)})
+    else:
+        periods = table.select(pl.col("period").unique().sort())
     combos = table.select(by).unique() if by else pl.DataFrame({"_all": [True]})
     grid = combos.join(periods, how="cross").join(pl.DataFrame({"item": rows}), how="cross")
     on = [*by, "period", "item"] if by else ["_all", "period", "item"]

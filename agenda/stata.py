@@ -29,6 +29,7 @@ NAME_LENGTH = 32
 LABEL_LENGTH = 80  # Stata's limit for variable and dataset labels
 SAV_FILE_LABEL_LENGTH = 64
 SAV_STRING_BYTES = 32767
+SAV_VALUE_LABEL_BYTES = 120  # SPSS's limit for a value label, in bytes of UTF-8
 SAV_PIECE_CHARS = 8000  # 8000 characters are at most 32000 bytes of UTF-8
 STATA_LONG = (-2_147_483_647, 2_147_483_620)  # the range of Stata's long type
 STATA_RESERVED = {
@@ -184,6 +185,15 @@ def _truncate(label: str, limit: int, what: str, notes: list[str]) -> str:
     return label[: limit - 1] + "…"
 
 
+def _cut_bytes(label: str, limit: int, what: str, notes: list[str]) -> str:
+    """A label cut to `limit` bytes of UTF-8 at a character boundary (ending in "…"), with a note naming it."""
+    if len(label.encode("utf-8")) <= limit:
+        return label
+    cut = label.encode("utf-8")[: limit - len("…".encode())].decode("utf-8", "ignore")
+    notes.append(f"{what}: value label cut to SPSS's {limit} bytes: {label!r}")
+    return cut + "…"
+
+
 def prepare(
     table: pl.DataFrame, provenance: dict[str, str], items: list[dict] | None, fmt: str, source: str = "table"
 ) -> Prepared:
@@ -206,6 +216,12 @@ def prepare(
             if column in frame.columns and frame.schema[column] == pl.String:
                 frame = frame.with_columns(_item_codes(frame, column, items, source).alias(column))
                 value_labels[column] = {int(item["code"]): str(item["label"]) for item in items}
+    if fmt == "sav" and value_labels:  # readstat would cut them silently, maybe inside a character
+        cut = {
+            int(item["code"]): _cut_bytes(str(item["label"]), SAV_VALUE_LABEL_BYTES, f"item {item['id']!r}", notes)
+            for item in items
+        }
+        value_labels = {column: {code: cut[code] for code in labels_of} for column, labels_of in value_labels.items()}
     if fmt == "sav":
         frame = _split_long_strings(frame, labels, notes)
     names = valid_names(frame.columns)

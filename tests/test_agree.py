@@ -111,6 +111,11 @@ def test_units_in_one_table_are_reported():
     "gold, message",
     [
         (pl.DataFrame({"doc_id": ["a"], "unit": [1], "x": [-1]}), "column 'x' is -1 at unit 1 of 'a'"),
+        (pl.DataFrame({"doc_id": ["a", "b"], "unit": [1, 1], "x": [1, 2]}), "column 'x' is 2 at unit 1 of 'b'"),
+        (
+            pl.DataFrame({"doc_id": ["a"], "unit": [1], "x": [0.5]}),
+            "column 'x' is 0.5 at unit 1 of 'a'; codes are 0 or 1",
+        ),
         (pl.DataFrame({"doc_id": ["a"], "unit": [1], "x": [None]}, schema_overrides={"x": pl.Int64}), "is empty"),
         (pl.DataFrame({"doc_id": ["a"], "unit": [1], "x": ["yes"]}), "column 'x' holds String"),
         (pl.DataFrame({"doc_id": ["a", "a"], "unit": [1, 1], "x": [1, 1]}), "unit 1 of 'a' appears more than once"),
@@ -121,7 +126,7 @@ def test_units_in_one_table_are_reported():
     ],
 )
 def test_bad_gold_tables(gold, message):
-    coded = pl.DataFrame({"doc_id": ["a"], "unit": [1], "x": [1]})
+    coded = pl.DataFrame({"doc_id": ["a", "b"], "unit": [1, 1], "x": [1, 3]})  # hits: any count above 0 is coded
     with pytest.raises(AgendaError, match=message):
         agree(coded, gold, bootstrap=0)
 
@@ -200,3 +205,13 @@ def test_disagreements_need_text(tmp_path):
     with_corpus = agree(coded, seed_gold(), CODEBOOK, bootstrap=0, corpus=SEED / f"{DOC}.txt")
     assert with_corpus.disagreements["terms"].to_list() == [None]  # nothing fired in unit 14
     assert with_corpus.disagreements["text"][0].startswith("In addition")
+
+
+def test_gold_files_keep_leading_zero_ids_and_refuse_codes_other_than_0_and_1(tmp_path):
+    (tmp_path / "coded.csv").write_text("doc_id,unit,x\n01,1,2\n1,1,0\n")
+    (tmp_path / "gold.csv").write_text("doc_id,unit,x\n01,1,1\n1,1,0\n")
+    result = agree(tmp_path / "coded.csv", tmp_path / "gold.csv", bootstrap=0)
+    assert result.units == 2 and result.items.select("gold", "coded", "both").row(0) == (1, 1, 1)
+    (tmp_path / "gold.csv").write_text("doc_id,unit,x\n01,1,1\n1,1,2\n")
+    with pytest.raises(AgendaError, match=r"gold.csv: column 'x' is 2 at unit 1 of '1'; codes are 0 or 1"):
+        agree(tmp_path / "coded.csv", tmp_path / "gold.csv", bootstrap=0)

@@ -49,7 +49,8 @@ def test_tsv_jsonl_and_parquet(write, tmp_path):
     pl.DataFrame({"doc_id": ["a"], "text": ["x y"]}).write_parquet(tmp_path / "n.parquet")
     parquet = agenda.read_corpus(tmp_path / "n.parquet")
     assert tsv["text"][0] == jsonl["text"][0] == parquet["text"][0] == "x y"
-    assert jsonl["n"][0] == 1
+    assert jsonl["n"][0] == "1"  # text as written, unless types are asked for
+    assert agenda.read_corpus(tmp_path / "n.jsonl", infer_types=True)["n"][0] == 1
 
 
 def test_rows_numbered_when_no_id_column(write):

@@ -193,3 +193,60 @@ def test_export_reports_what_globs_cannot_say(write, tmp_path):
     assert yaml.safe_load((tmp_path / "out.yml").read_text()) == {"a": ["US"]}
     result = CliRunner().invoke(main, ["export-codebook", str(path), "-o", str(tmp_path / "out.txt")])
     assert result.exit_code == 2 and "--format" in result.output
+
+
+def test_a_quanteda_alias_bomb_is_refused_quickly(write, tmp_path):
+    import time
+
+    lines = ["l0: &l0 [lol]"] + [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 10)]
+    path = write("bomb.yml", "\n".join(lines) + "\n")
+    started = time.perf_counter()
+    with pytest.raises(AgendaError, match=r"bomb.yml:7: more than 1,000,000 values once its aliases are expanded"):
+        import_dictionary(path, out=tmp_path / "out.yaml")
+    assert time.perf_counter() - started < 10 and not (tmp_path / "out.yaml").exists()
+
+
+@pytest.mark.parametrize("depth", [150, 600, 3000])
+def test_deeply_nested_dictionaries_end_in_one_line(write, tmp_path, depth):
+    cases = {
+        "deep.yml": "k: " + "{a: " * depth + "[x]" + "}" * depth + "\n",
+        "deep.ykd": '<dictionary name="d">'
+        + '<cnode name="a">' * depth
+        + '<pnode name="x"/>'
+        + "</cnode>" * depth
+        + "</dictionary>",
+        "deep.cat": "".join("\t" * i + "CAT\n" for i in range(depth)) + "\t" * depth + "X (1)\n",
+    }
+    for name, text in cases.items():
+        result = CliRunner().invoke(main, ["import", str(write(name, text)), "-o", str(tmp_path / "out.yaml")])
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert name in result.stderr and (
+            "nested more than 100 levels" in result.stderr or "nesting depth" in result.stderr
+        )
+    shallow = write(
+        "ok.ykd",
+        '<dictionary name="d">' + '<cnode name="a">' * 100 + '<pnode name="x"/>' + "</cnode>" * 100 + "</dictionary>",
+    )
+    codebook, _ = imported(shallow, tmp_path)
+    assert len(codebook.items) == 100 and codebook.items[-1].parent == codebook.items[-2].id
+
+
+def test_keys_named_like_table_columns_get_other_ids(write, tmp_path):
+    codebook, notes = imported(write("cols.yml", "text: [a]\nprimary: [b]\nunit:\n  n_items: [c]\n"), tmp_path)
+    assert codebook.item_ids == ["text_key", "primary_key", "unit_key", "unit_key_n_items"]
+    assert [item.label for item in codebook.items] == ["text", "primary", "unit", "unit.n_items"]
+    assert any("key 'text': id 'text_key'" in note for note in notes)
+
+
+def test_liwc_export_of_terms_with_tabs_and_line_breaks_reads_back(write, tmp_path):
+    path = write(
+        "ws.yaml",
+        'codebook: c\nversion: "1"\nitems:\n  - {id: a, code: 1, label: A, terms: ["arms\\tcontrol", "new\\nstart"]}\n',
+    )
+    notes = export_codebook(path, tmp_path / "ws.dic")
+    assert (tmp_path / "ws.dic").read_text() == "%\n1\ta\n%\narms control\t1\nnew start\t1\n"
+    assert "item 'a': 'arms\\tcontrol': its whitespace is written as single spaces" in notes
+    again, _ = imported(tmp_path / "ws.dic", tmp_path)
+    assert [r.text for r in again.items[0].rules] == ["arms control", "new start"]
+    text = ["Talks on arms\tcontrol and the New\nSTART treaty.", "Arms control; new start."]
+    assert hits(text, agenda.load_codebook(path)) == hits(text, again) == [{"a": 2}, {"a": 2}]

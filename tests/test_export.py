@@ -284,3 +284,23 @@ def test_outputs_get_the_usual_file_mode(tmp_path):
     os.umask(umask)
     write_table(pl.DataFrame({"doc_id": ["a"], "unit": [1]}), tmp_path / "t.dta", {})
     assert (tmp_path / "t.dta").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_sav_value_labels_past_120_bytes_are_cut_at_a_character_with_a_note(tmp_path):
+    """SPSS holds 120 bytes of value label: 80 Cyrillic characters are 160 bytes."""
+    label = "Стратегическая стабильность и контроль над вооружениями в отношениях России и США"[:80]
+    assert len(label) == 80 and len(label.encode()) > 120
+    codebook = agenda.parse_codebook(
+        "codebook: c\nversion: '1'\nitems:\n"
+        f"  - {{id: long, code: 1, label: '{label}', terms: [kyiv]}}\n"
+        "  - {id: short, code: 2, label: Short, terms: [ukraine]}\n"
+    )
+    corpus = pl.DataFrame({"doc_id": ["a", "b"], "text": ["Kyiv.", "Ukraine."]})
+    written = agenda.code_to(corpus, codebook, tmp_path / "c.sav")
+    assert f"item 'long': value label cut to SPSS's 120 bytes: {label!r}" in written.notes
+    _, meta = read(tmp_path / "c.sav")
+    cut = meta.variable_value_labels["primary"][1]
+    assert cut.endswith("…") and label.startswith(cut[:-1]) and 117 <= len(cut.encode()) <= 120
+    assert meta.variable_value_labels["primary"][2] == "Short"
+    agenda.code_to(corpus, codebook, tmp_path / "c.dta")  # Stata keeps the whole label
+    assert read(tmp_path / "c.dta")[1].variable_value_labels["primary"][1] == label

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import matplotlib.image
+import matplotlib.text
 import numpy as np
+import polars as pl
 import pytest
 from click.testing import CliRunner
 from matplotlib.colors import to_hex
@@ -129,3 +131,29 @@ def test_cli_plot(tmp_path):
     bad = runner.invoke(main, ["plot", str(tmp_path / "coded.csv"), "-o", str(tmp_path / "t.png"), "--by", "lang"])
     assert bad.exit_code == 2 and "no column 'lang'" in bad.output
     assert not (tmp_path / "t.png").exists()
+
+
+@pytest.mark.parametrize("kind", ["bar", "grouped", "stacked", "timeline", "heatmap"])
+def test_dollar_signs_are_plain_text(kind, tmp_path):
+    """`$` in labels, group names and titles is drawn as written, never read as math markup."""
+    from agenda.codebook import Codebook, Item
+
+    codebook = Codebook(
+        id="money",
+        version="1",
+        title="money",
+        items=(Item("p", 1, "Budget $5 and $10 bn"), Item("c", 2, r"$\foo$", parent="p"), Item("q", 3, "Q")),
+    )
+    table = coded_table().with_columns(pl.col("source").replace({"x": "$x$ desk"}))
+    options = {"by": "source"} if kind in ("grouped", "stacked", "heatmap") else {}
+    if kind == "timeline":
+        options = {"period": "month"}
+    out = tmp_path / "chart.svg"
+    fig = agenda.plot_shares(table, out, codebook, kind=kind, title=r"Costs in $ and $\alpha$", ci="none", **options)
+    texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+    assert r"Costs in $ and $\alpha$" in texts
+    svg = out.read_text("utf-8")
+    assert "Budget $5 and $10 bn" in svg and r"$\alpha$" in svg
+    assert kind == "stacked" or r"$\foo$" in svg  # stacked bars draw the top-level items only
+    if options.get("by"):
+        assert "$x$ desk" in svg

@@ -224,3 +224,23 @@ def test_cli_prints_a_table_and_fails_cleanly(tmp_path):
     assert "no column 'speaker'" in bad.output and "Traceback" not in bad.output
     missing = runner.invoke(main, ["shares", str(tmp_path / "none.csv")])
     assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+def test_sentinel_dates_list_only_the_periods_present():
+    """0001-01-01 and 9999-12-31 span 3.65 million days: the table lists the days that hold units."""
+    table = coded_table().with_columns(
+        pl.when(pl.col("doc_id") == "A").then(pl.lit("0001-01-01")).otherwise(pl.col("date")).alias("date")
+    )
+    table = table.with_columns(
+        pl.when(pl.col("doc_id") == "C").then(pl.lit("9999-12-31")).otherwise(pl.col("date")).alias("date")
+    )
+    shares = agenda.shares(table, CODEBOOK, period="day", by="source", seed=1, resamples=50)
+    days = [dt.date(1, 1, 1), dt.date(2021, 3, 2), dt.date(9999, 12, 31)]
+    assert shares["period"].unique().sort().to_list() == days
+    assert shares.height == 2 * 3 * 3  # sources x days x items
+    got = rows(shares, "source", "period", "item")
+    assert got[("x", days[0], "q")]["units"] == 3 and got[("x", days[0], "q")]["share"] == pytest.approx(1 / 3)
+    assert got[("y", days[0], "q")]["units"] == 0 and got[("y", days[2], "p")]["units"] == 1
+    # Within 10,000 periods the gaps are listed, as before: 2021-01-05 to 2021-03-02 is 57 days.
+    daily = agenda.shares(coded_table(), CODEBOOK, period="day", ci="none")
+    assert daily["period"].n_unique() == 57

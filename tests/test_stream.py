@@ -167,8 +167,8 @@ def test_several_inputs_concatenate_their_columns(tmp_path):
         "doc_id": pl.String,
         "text": pl.String,
         "source": pl.String,
-        "date": pl.Date,
-        "weight": pl.Float64,
+        "date": pl.Date,  # every value a YYYY-MM-DD date
+        "weight": pl.String,  # CSV values are text as written; Parquet keeps its types
         "extra": pl.Boolean,
     }
     streamed = pl.concat(list(corpus))
@@ -242,7 +242,17 @@ def test_malformed_csv_row_mid_stream(tmp_path, suffix):
 
 def test_value_of_another_type_mid_stream(tmp_path):
     big_csv(tmp_path, b"late,not-a-number,text\n")
-    fails_mid_stream(tmp_path, tmp_path / "big.csv", r"big.csv: malformed CSV", mid=None)
+    corpus = Corpus(tmp_path / "big.csv", infer_types=True, batch_bytes=20_000)  # n inferred as integers
+    fails_mid_stream(tmp_path, corpus, r"big.csv: malformed CSV", mid=None)
+    corpus = agenda.read_corpus(tmp_path / "big.csv")  # as text, the value is kept as written
+    assert corpus.filter(pl.col("doc_id").is_in(["late", "d1"]))["n"].sort().to_list() == ["1", "not-a-number"]
+
+
+def test_a_date_column_with_a_later_value_that_is_no_date(tmp_path):
+    rows = b"".join(b"d%d,2021-12-%02d,Kyiv talks.\n" % (i, 1 + i % 28) for i in range(12_000))
+    (tmp_path / "big.csv").write_bytes(b"doc_id,date,text\n" + rows + b"late,2021-13-01,text\n")
+    message = r"big.csv: column 'date' holds '2021-13-01', not a date \(YYYY-MM-DD\)"
+    fails_mid_stream(tmp_path, tmp_path / "big.csv", message)
 
 
 def test_invalid_utf8_mid_stream_names_the_byte(tmp_path):
@@ -348,11 +358,13 @@ def test_json_lines_in_blocks_infer_types_from_every_line(tmp_path, monkeypatch)
     lines.append('{"doc_id": "last", "text": "Arms control.", "n": 2.5, "extra": "x"}')
     path = tmp_path / "c.jsonl"
     path.write_bytes(codecs.BOM_UTF8 + "\n".join(lines).encode() + b"\n")
-    corpus = Corpus(path, batch_bytes=40)
+    corpus = Corpus(path, batch_bytes=40, infer_types=True)
     assert dict(corpus.schema) == {"doc_id": pl.String, "text": pl.String, "n": pl.Float64, "extra": pl.String}
     frame = pl.concat(list(corpus))
     assert frame.height == 31 and frame["n"].to_list()[-2:] == [29.0, 2.5] and frame["extra"].null_count() == 30
-    assert frame.equals(agenda.read_corpus(path))
+    assert frame.equals(agenda.read_corpus(path, infer_types=True))
+    as_text = pl.concat(list(Corpus(path, batch_bytes=40)))  # by default every value is text
+    assert as_text["n"].to_list()[-2:] == ["29", "2.5"] and as_text.drop("n").equals(frame.drop("n"))
     path.write_bytes(b"\n".join(line.encode() for line in lines[:20]) + b'\n{"doc_id": "z", "text": "caf\xe9"}\n')
     head = len(b"\n".join(line.encode() for line in lines[:20])) + 1
     with pytest.raises(AgendaError, match=rf"c.jsonl: not valid utf-8 at byte {head + 28}\b"):

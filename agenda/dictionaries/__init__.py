@@ -15,7 +15,7 @@ from agenda.codebook import Codebook, load_codebook, parse_codebook
 from agenda.dictionaries.lexicoder import read_lexicoder
 from agenda.dictionaries.liwc import read_liwc, write_liwc
 from agenda.dictionaries.quanteda import quanteda_data, read_quanteda, write_quanteda
-from agenda.dictionaries.translate import ImportReport, build_codebook, read_text, rule_glob
+from agenda.dictionaries.translate import ImportReport, build_codebook, check_depth, read_text, rule_glob
 from agenda.dictionaries.wordstat import read_wordstat
 from agenda.dictionaries.yoshikoder import read_yoshikoder
 from agenda.errors import AgendaError
@@ -75,6 +75,7 @@ def import_dictionary(
     fmt = _format(path, format, READERS)
     report = ImportReport(source=str(path), format=fmt)
     keys = READERS[fmt](read_text(path, encoding), str(path), report)
+    check_depth(keys, path)
     codebook = build_codebook(keys, path, fmt, report)
     text = codebook_yaml(codebook, report)
     parse_codebook(text, source=str(out or path))  # the result is a valid codebook, or an error here

@@ -94,6 +94,9 @@ def write_liwc(codebook: Codebook, values_of, path: Path, notes: list[str]) -> N
     words: dict[str, list[int]] = {}
     for item in codebook.items:
         for value in values_of(item):
+            if value != " ".join(value.split()):  # a tab or line break would break the tab-separated lines
+                notes.append(f"item {item.id!r}: {value!r}: its whitespace is written as single spaces")
+                value = " ".join(value.split())  # the same term: a space matches any run of whitespace
             if "?" in value or any("*" in word.rstrip("*") or set(word) == {"*"} for word in value.split()):
                 notes.append(f"item {item.id!r}: {value!r}: LIWC has '*' only at the end of a word; not exported")
                 continue

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from agenda import yamlsafe
 from agenda.codebook import Codebook
 from agenda.dictionaries.translate import ImportReport, Key, Value
 from agenda.errors import AgendaError
@@ -57,13 +58,9 @@ def _keys(node: yaml.MappingNode, source: str, report: ImportReport, path: str =
 
 def read_quanteda(text: str, source: str, report: ImportReport) -> list[Key]:
     """The keys of a quanteda YAML dictionary given as text."""
-    try:
-        root = yaml.compose(text, Loader=yaml.BaseLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise AgendaError(f"{source}{where}: malformed YAML: {problem}") from None
+    # Repeated keys are merged, as quanteda merges them; aliases and depth are bounded.
+    loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+    root = yamlsafe.load(text, source, loader, unique_keys=False, build=False, short=True)
     if not isinstance(root, yaml.MappingNode):
         line = f":{_line(root)}" if root is not None else ""
         raise AgendaError(f"{source}{line}: a quanteda dictionary is a YAML mapping of keys to values")

@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agenda.codebook import reserved_id
 from agenda.errors import AgendaError
+from agenda.readable import regular_file
+from agenda.yamlsafe import MAX_DEPTH
 
 ID_MAX = 32
 LABEL_MAX = 80
@@ -87,6 +91,8 @@ def _unique_id(base: str, taken: set[str]) -> str:
     if not base or not base[0].isalpha():
         base = f"k_{base}" if base else "key"
     base = base[:ID_MAX].rstrip("_")
+    if reserved_id(base):  # a key named like a column of the coded table (text, unit, primary, ...)
+        base = f"{base}_key"
     candidate, n = base, 2
     while candidate in taken:
         suffix = f"_{n}"
@@ -166,7 +172,7 @@ def build_codebook(keys: list[Key], source: str | Path, fmt: str, report: Import
         raise AgendaError(f"{source}: the dictionary has no keys")
     items: list[dict] = []
     taken: set[str] = set()
-    used_codes = {k.code for k in _walk(keys) if k.code is not None}
+    used_codes = {k.code for k in walk(keys) if k.code is not None}
     next_code = [1]
 
     def code_for(key: Key) -> int:
@@ -225,10 +231,23 @@ def build_codebook(keys: list[Key], source: str | Path, fmt: str, report: Import
     }
 
 
-def _walk(keys: list[Key]):
-    for key in keys:
+def walk(keys: list[Key]) -> Iterator[Key]:
+    """Every key, parents before their children, in order; without recursion, at any depth."""
+    stack = list(reversed(keys))
+    while stack:
+        key = stack.pop()
         yield key
-        yield from _walk(key.children)
+        stack.extend(reversed(key.children))
+
+
+def check_depth(keys: list[Key], source: str | Path) -> None:
+    """Keys nested more than yamlsafe.MAX_DEPTH levels deep are an error naming the line of the first too deep."""
+    stack = [(key, 1) for key in keys]
+    while stack:
+        key, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise AgendaError(f"{source}:{key.line}: keys nested more than {MAX_DEPTH} levels deep")
+        stack.extend((child, depth + 1) for child in key.children)
 
 
 def _unescape(text: str) -> str:
@@ -273,7 +292,7 @@ def read_text(path: str | Path, encoding: str = "utf-8") -> str:
     """A dictionary file's text, decoded strictly; errors name the file and line."""
     import codecs
 
-    path = Path(path)
+    path = regular_file(Path(path), "dictionary")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from xml.parsers import expat
 
-from agenda.dictionaries.translate import ImportReport, Key, Value
+from agenda.dictionaries.translate import ImportReport, Key, Value, walk
 from agenda.errors import AgendaError
 
 
@@ -59,15 +59,9 @@ def read_yoshikoder(text: str, source: str, report: ImportReport) -> list[Key]:
         parser.Parse(text.encode("utf-8"), True)
     except expat.ExpatError as exc:
         raise AgendaError(f"{source}:{exc.lineno}: malformed XML: {expat.ErrorString(exc.code)}") from None
-    for key in _walk(roots):
+    for key in walk(roots):
         if key.values and key.children:
             report.note(key.line, f"key {key.name!r} has both patterns and nested keys; both are kept")
     if not roots:
         raise AgendaError(f"{source}: no <cnode> categories: not a Yoshikoder dictionary")
     return roots
-
-
-def _walk(keys: list[Key]):
-    for key in keys:
-        yield key
-        yield from _walk(key.children)
