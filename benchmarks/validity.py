@@ -103,7 +103,7 @@ def validity(
     and note columns when it has them.
     """
     coded = agenda.code(corpus, codebook, keep_text=True)
-    gold = read_table(gold_path, text_column=None, id_column=None)  # as agenda.agree reads it
+    gold = read_table(gold_path, text_column=None, id_column="doc_id", infer_types=True)  # as agenda.agree reads it
     contained = self_contained(gold, str(gold_path), codebook.item_ids)
     stripped = without_context_hits(coded, codebook)
     variants = [("", coded)] + ([(", without context hits", stripped)] if stripped is not None else [])

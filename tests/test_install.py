@@ -83,7 +83,7 @@ def test_an_unknown_name_is_one_line_naming_the_shipped_ones(tmp_path):
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.txt"]
     missing = run("code", "talk.txt", "-c", "cb/missing.yaml", "-o", "out.csv", cwd=tmp_path)
-    assert missing.returncode == 2 and "cb/missing.yaml: cannot read codebook" in missing.stderr
+    assert missing.returncode == 2 and "cb/missing.yaml: no such file or folder" in missing.stderr
 
 
 def test_the_codebooks_command_prints_the_table():

@@ -537,7 +537,7 @@ def test_columns_csv_cannot_hold_are_refused_naming_the_column(world):
     table.write_parquet(world / "nested.parquet")
     for out in (world / "n.csv", "-"):
         line = one_line_error(cli("code", world / "nested.parquet", "-c", world / "cb.yaml", "-o", out))
-        assert "column 'tags' has type List(String), which CSV cannot store" in line, line
+        assert "column 'tags' holds List values" in line, line  # refused when the corpus is read
     assert not (world / "n.csv").exists()
-    assert cli("code", world / "nested.parquet", "-c", world / "cb.yaml", "-o", world / "n.parquet").exit_code == 0
-    assert pl.read_parquet(world / "n.parquet")["tags"].to_list() == [["x", "y"]]
+    assert cli("code", world / "nested.parquet", "-c", world / "cb.yaml", "-o", world / "n.parquet").exit_code == 2
+    assert not (world / "n.parquet").exists()
