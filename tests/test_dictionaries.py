@@ -72,7 +72,7 @@ def test_lexicoder(tmp_path):
     assert hits("Tax cuts, the trade deficit and national defence.", cb) == {"economy": 2, "defence": 1}
 
 
-def test_wordstat_weights_rules_and_phrases_reported(tmp_path):
+def test_wordstat_weights_rules_and_phrases_translated(tmp_path):
     cb, notes = imported(DATA / "policy.cat", tmp_path)
     items = by_id(cb)
     assert [(i.id, i.label, i.parent) for i in cb.items] == [
@@ -80,11 +80,34 @@ def test_wordstat_weights_rules_and_phrases_reported(tmp_path):
         ("economy_fiscal", "ECONOMY.FISCAL", "economy"),
         ("defence", "DEFENCE", None),
     ]
-    assert [r.text for r in items["economy"].rules] == ["tax*", "trade deficit", "budget"]
-    assert any(":4:" in n and "weight 2" in n for n in notes)
-    assert any(":9:" in n and "rule" in n for n in notes)
-    assert any(":3:" in n and "'_'" in n for n in notes)
+    assert [(r.text, r.weight) for r in items["economy"].rules] == [("tax*", 1), ("trade deficit", 1), ("budget", 2)]
+    near = items["defence"].rules[1]
+    assert (near.kind, [[t.text for t in g] for g in near.groups], near.within) == ("near", [["army"], ["navy"]], 3)
+    assert notes == [n for n in notes if ":3:" in n and "'_'" in n] and len(notes) == 1
     assert hits("The trade deficit and deficits; the army.", cb) == {"economy": 1, "economy_fiscal": 2, "defence": 1}
+    # budget weighs 2; army and navy have 2 words between them (within 3): the term and the rule hit.
+    assert hits("The budget of the army and the navy.", cb) == {"economy": 2, "economy_fiscal": 0, "defence": 2}
+    # 4 words between them: the near rule does not hold.
+    assert hits("The army, we hear, met with the navy.", cb)["defence"] == 1
+
+
+def test_wordstat_not_near_and_after_rules(tmp_path):
+    path = tmp_path / "rules.cat"
+    path.write_text(
+        "ENERGY\n\t@IRAN* NOT NEAR/3 (OIL, BARREL*) (1)\n\t@DEAL AFTER/2 NUCLEAR (1)\n\t@#OTHER NEAR X (1)\n",
+        encoding="utf-8",
+    )
+    cb, notes = imported(path, tmp_path)
+    item = cb.items[0]
+    assert [r.text for r in item.rules if r.kind == "term"] == ["iran*"]
+    after = next(r for r in item.rules if r.kind == "near")
+    assert [[t.text for t in g] for g in after.groups] == [["nuclear"], ["deal"]] and after.ordered
+    assert item.exclude[0].kind == "near" and item.exclude[0].within == 3
+    assert len(notes) == 1 and ":4:" in notes[0] and "cannot be translated" in notes[0]
+    # Iran near oil is cut; "nuclear deal" is the AFTER rule (deal after nuclear, 0 words between).
+    assert hits("Iran sells oil.", cb)["energy"] == 0
+    assert hits("Iran signed the nuclear deal.", cb)["energy"] == 2
+    assert hits("The deal was nuclear.", cb)["energy"] == 0
 
 
 def test_yoshikoder(tmp_path):
@@ -153,8 +176,8 @@ def test_cli_import_writes_codebook_and_reports(tmp_path):
     out = tmp_path / "cb.yaml"
     result = CliRunner().invoke(main, ["import", str(DATA / "policy.cat"), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "weight 2" in result.output
-    assert "weight 2" in out.read_text()  # the notes are kept as comments in the codebook
+    assert "'_' read as a space" in result.output
+    assert "'_' read as a space" in out.read_text()  # the notes are kept as comments in the codebook
     assert agenda.load_codebook(out).item_ids == ["economy", "economy_fiscal", "defence"]
 
 

@@ -45,6 +45,9 @@ class Value:
 
     text: str
     line: int = 0
+    weight: float = 1.0
+    rule: dict | None = None  # a rule of the rule language (for `rules:`), already translated
+    exclude: dict | None = None  # an exclusion of the rule language (for `exclude:`), with text as its term
 
 
 @dataclass
@@ -152,6 +155,14 @@ def translate_value(value: Value, key: str, report: ImportReport) -> str | dict 
     return text
 
 
+def _weighted(rule: str | dict, weight: float) -> str | dict:
+    """A term or pattern with its weight, when it is not 1."""
+    if weight == 1:
+        return rule
+    entry = {"term": rule} if isinstance(rule, str) else dict(rule)
+    return {**entry, "weight": int(weight) if float(weight).is_integer() else weight}
+
+
 def _label(path: list[str], report: ImportReport, line: int) -> str:
     label = ".".join(path)
     if len(label) > LABEL_MAX:
@@ -195,22 +206,34 @@ def build_codebook(keys: list[Key], source: str | Path, fmt: str, report: Import
         item: dict = {"id": item_id, "code": code_for(key), "label": label}
         if parent is not None:
             item["parent"] = parent["id"]
-        terms, seen = [], set()
+        terms, seen, rules, excludes = [], set(), [], []
         for value in key.values:
+            if value.rule is not None:
+                rules.append(value.rule)
+                continue
             rule = translate_value(value, label, report)
             if rule is None:
                 continue
             marker = rule if isinstance(rule, str) else rule["pattern"]
-            if marker in seen:
+            if value.exclude is not None:
+                excludes.append(value.exclude)
+            elif marker in seen:
                 continue  # quanteda keeps each value of a key once
             seen.add(marker)
-            terms.append(rule)
-        strings = [t for t in terms if isinstance(t, str)]
-        patterns = [t["pattern"] for t in terms if isinstance(t, dict)]
+            terms.append(_weighted(rule, value.weight))
+        strings = [t for t in terms if isinstance(t, str) or "term" in t]
+        patterns = [
+            t["pattern"] if t.keys() == {"pattern"} else t for t in terms if isinstance(t, dict) and "pattern" in t
+        ]
         if strings:
             item["terms"] = strings
         if patterns:
             item["patterns"] = patterns
+        if rules:
+            item["rules"] = rules
+        if excludes:
+            item["exclude"] = excludes
+        terms += rules
         if not terms and not key.children:
             report.note(key.line, f"key {label!r}: has no values; its item has no rules")
         items.append(item)
