@@ -1,0 +1,80 @@
+"""The rule language (README, "The rule language"), on short texts counted by hand.
+
+Each case names its counts in a comment: which matches there are, which pair or scope counts,
+and why. Texts are coded with agenda.code as documents of paragraphs (units), on both engine
+paths (the native passes and polars alone); the CLI cases run `agenda code` end to end.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import polars as pl
+import pytest
+import yaml
+
+import agenda
+from agenda import scan
+
+
+@pytest.fixture(autouse=True, params=["native", "polars"])
+def engine_path(request, monkeypatch):
+    if request.param == "native" and scan._scan is None:
+        pytest.skip("agenda._scan is not built")
+    monkeypatch.setenv("AGENDA_NATIVE", "1" if request.param == "native" else "0")
+    assert scan.native() == (request.param == "native")
+
+
+def codebook(items: str) -> agenda.Codebook:
+    text = "codebook: t\nversion: '1'\nitems:\n" + textwrap.indent(textwrap.dedent(items), "  ")
+    return agenda.parse_codebook(text, source="t.yaml")
+
+
+def code(items: str, *docs: str | list[str], dates: list | None = None) -> pl.DataFrame:
+    """The wide table of documents (each a text, or a list of paragraphs) with a date column."""
+    texts = [d if isinstance(d, str) else "\n\n".join(d) for d in docs]
+    corpus = pl.DataFrame(
+        {"doc_id": [f"d{k}" for k in range(len(texts))], "date": dates or [None] * len(texts), "text": texts},
+        schema={"doc_id": pl.String, "date": pl.String, "text": pl.String},
+    )
+    return agenda.code(corpus, codebook(items), date_column="date")
+
+
+def x(rules: str, **extra) -> str:
+    """One item x with these rules (YAML flow list) and extra keys."""
+    lines = ["- id: x", "  code: 1", "  label: X", f"  rules: {rules}"]
+    lines += [f"  {k}: {yaml.safe_dump(v, default_flow_style=True).strip()}" for k, v in extra.items()]
+    return "\n".join(lines) + "\n"
+
+
+def column(table: pl.DataFrame, name: str = "x") -> list:
+    return table[name].to_list()
+
+
+# ------------------------------------------------------------------ case-sensitive terms in rules
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "{near: [[START], [treaty]], within: 1}",
+        "{all: [[START], [treaty]]}",
+        "{any: [START]}",
+    ],
+)
+def test_case_sensitive_terms_in_rules(rule):
+    # `START treaty. start treaty.`: the case-kept START holds in the first sentence only, so
+    # near (0 words between START and treaty), all (one sentence with both) and any (one unit)
+    # each count 1. The engine used to screen these rules with the literal "START" on the
+    # lower-cased text, so they never fired.
+    items = x(f"[{rule[:-1]}, case_sensitive: true}}]")
+    assert column(code(items, "START treaty. start treaty.")) == [1]
+
+
+def test_case_sensitive_term_in_a_context_group():
+    # Paragraph 1 is coded by `treaty` (1 hit); the context term START (case kept) counts in
+    # paragraphs 1 and 2 (window 1), not `start` in paragraph 3 (coded by its own `treaty`).
+    items = x("[{term: treaty}, {context: [talks, {term: START, case_sensitive: true}], window: 1}]")
+    table = code(items, ["the treaty, START", "START again", "start treaty"])
+    assert column(table) == [2, 1, 1]
+    assert column(table, "x_context") == [1, 1, 0]
