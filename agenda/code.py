@@ -21,11 +21,16 @@ from agenda.segment import WORDS, n_words, segment
 
 
 def min_hits_columns(codebook: Codebook) -> list[pl.Expr]:
-    """Hits below an item's min_hits count as 0: the unit is not coded for it."""
+    """Hits below an item's min_hits count as 0: the unit is not coded for it (weighted hits too: 0.5 < 1)."""
+    whole = {c.item.id for c in compile_codebook(codebook) if c.integral}
     return [
-        pl.when(pl.col(item.id) >= item.min_hits).then(pl.col(item.id)).otherwise(0).cast(pl.UInt32).alias(item.id)
+        pl.when(pl.col(item.id) >= item.min_hits)
+        .then(pl.col(item.id))
+        .otherwise(0)
+        .cast(pl.UInt32 if item.id in whole else pl.Float64)
+        .alias(item.id)
         for item in codebook.items
-        if item.min_hits > 1
+        if item.min_hits > 1 or item.id not in whole
     ]
 
 

@@ -7,11 +7,11 @@ paths (the native passes and polars alone); the CLI cases run `agenda code` end 
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import polars as pl
 import pytest
-import yaml
 
 import agenda
 from agenda import scan
@@ -43,7 +43,7 @@ def code(items: str, *docs: str | list[str], dates: list | None = None) -> pl.Da
 def x(rules: str, **extra) -> str:
     """One item x with these rules (YAML flow list) and extra keys."""
     lines = ["- id: x", "  code: 1", "  label: X", f"  rules: {rules}"]
-    lines += [f"  {k}: {yaml.safe_dump(v, default_flow_style=True).strip()}" for k, v in extra.items()]
+    lines += [f"  {k}: {json.dumps(v)}" for k, v in extra.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -78,3 +78,20 @@ def test_case_sensitive_term_in_a_context_group():
     table = code(items, ["the treaty, START", "START again", "start treaty"])
     assert column(table) == [2, 1, 1]
     assert column(table, "x_context") == [1, 1, 0]
+
+
+# ------------------------------------------------------------------ weights
+
+
+def test_fractional_weights_and_min_hits():
+    # Weights 0.5 (treaty) and 1.5 (the near rule): "treaty" alone is 0.5, below the default
+    # min_hits of 1, so 0; "treaty treaty" is 1.0; "New START treaty" is START treaty near (1.5)
+    # + treaty (0.5) = 2.0. With min_hits 2, 2.5 stays 2.5 (not cut to a whole number).
+    rules = "[{term: treaty, weight: 0.5}, {near: [[start], [treaty]], within: 0, weight: 1.5}]"
+    table = code(x(rules), ["treaty", "treaty treaty", "New START treaty"])
+    assert column(table) == [0, 1.0, 2.0]
+    assert table["n_items"].to_list() == [0, 1, 1]
+    assert table["primary"].to_list() == [None, "x", "x"]
+    table = code(x(rules, min_hits=2), ["New START treaty treaty", "START treaty"])
+    # 1.5 + 0.5 + 0.5 = 2.5; 1.5 + 0.5 = 2.0
+    assert column(table) == [2.5, 2.0]
