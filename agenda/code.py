@@ -90,8 +90,12 @@ def _item_dates(codebook: Codebook) -> list[pl.Expr]:
 def _hits(units: pl.LazyFrame, codebook: Codebook, date_column: str | None) -> pl.DataFrame:
     """Units with every item's hits: terms and patterns, the rule language, dates, context and min_hits."""
     units = with_dates(add_token_columns(units, codebook, case_kept=False), codebook, date_column)
-    coded = add_context(add_hits(units.collect(), codebook), codebook)
-    return coded.with_columns(*_item_dates(codebook)).with_columns(min_hits_columns(codebook))
+    raw = add_hits(units.collect(), codebook).with_columns(*_item_dates(codebook))  # outside its dates, no licence
+    coded = add_context(raw, codebook).with_columns(*_item_dates(codebook)).with_columns(min_hits_columns(codebook))
+    return coded.with_columns(  # a unit not coded for an item has no context hits for it either
+        pl.when(pl.col(c.removesuffix("_context")) > 0).then(pl.col(c)).otherwise(0.0).alias(c)
+        for c in context_columns(codebook)
+    )
 
 
 def context_columns(codebook: Codebook) -> list[str]:

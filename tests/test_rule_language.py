@@ -95,3 +95,46 @@ def test_fractional_weights_and_min_hits():
     table = code(x(rules, min_hits=2), ["New START treaty treaty", "START treaty"])
     # 1.5 + 0.5 + 0.5 = 2.5; 1.5 + 0.5 = 2.0
     assert column(table) == [2.5, 2.0]
+
+
+# ------------------------------------------------------------------ context and min_hits, item dates
+
+
+def test_context_hits_below_min_hits_leave_no_context_column():
+    # Item a is coded by `treaty` in paragraph 1. Item b (min_hits 2) has one context term,
+    # `talks`, licensed by a: paragraph 1 has 1 context hit, below b's min_hits, so b reads 0
+    # and b_context 0 too (b - b_context are the hits without context). Paragraph 2 has
+    # `talks talks`, licensed by paragraph 1 (window 1): 2 hits, b = 2, b_context = 2.
+    items = """\
+    - {id: a, code: 1, label: A, terms: [treaty]}
+    - {id: b, code: 2, label: B, rules: [{context: [talks], of: a, window: 1}], min_hits: 2}
+    """
+    table = code(items, ["treaty talks", "talks talks"])
+    assert column(table, "b") == [0, 2]
+    assert column(table, "b_context") == [0, 2]
+
+
+def test_an_item_outside_its_dates_licenses_no_context():
+    # a holds from 2022-06-01. In the document of 2021, "treaty" does not code a (a = 0), so it
+    # licenses no context hit for b; in the document of 2022-07-01 it does (b = 1 from context).
+    # b has no dates of its own; a's date bounds alone decide.
+    items = """\
+    - {id: a, code: 1, label: A, terms: [treaty], from: '2022-06-01'}
+    - {id: b, code: 2, label: B, rules: [{context: [talks], of: a}]}
+    """
+    table = code(items, "treaty talks", "treaty talks", dates=["2021-01-01", "2022-07-01"])
+    assert column(table, "a") == [0, 1]
+    assert column(table, "b") == [0, 1]
+    assert column(table, "b_context") == [0, 1]
+
+
+def test_context_of_an_item_outside_its_own_dates():
+    # b holds from 2022-06-01 and its context term is licensed by a's `treaty`; in the 2021
+    # document b is 0 and so is b_context.
+    items = """\
+    - {id: a, code: 1, label: A, terms: [treaty]}
+    - {id: b, code: 2, label: B, rules: [{context: [talks], of: a}], from: '2022-06-01'}
+    """
+    table = code(items, "treaty talks", "treaty talks", dates=["2021-01-01", "2022-07-01"])
+    assert column(table, "b") == [0, 1]
+    assert column(table, "b_context") == [0, 1]
