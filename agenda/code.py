@@ -50,15 +50,18 @@ def with_dates(units: pl.LazyFrame, codebook: Codebook, date_column: str | None)
     The date comes from date_column (default `date`): a Date, a Datetime, or ISO text (YYYY-MM-DD...);
     a value that is not a date is no date, and a rule with bounds does not hold there.
     """
-    dated = [item.id for item in codebook.items if item.dated]
+    dated = [item for item in codebook.items if item.dated]
     if not dated:
         return units
     name = date_column or "date"
     schema = units.collect_schema()
     if name not in schema:
+        rule = next((r for r in dated[0].rules + dated[0].exclude if r.since or r.until), None)
+        what = f"rule {rule.display!r}" if rule else "its from/until"
+        columns = ", ".join(c for c in schema.names() if not c.startswith("_agenda"))
         raise AgendaError(
-            f"{codebook.source}: item {dated[0]!r} has rules with date bounds, but the corpus has no date column "
-            f"{name!r} (give one with --date-column; columns: {', '.join(schema.names())})"
+            f"{codebook.source}: item {dated[0].id!r}: {what} has date bounds, but the corpus has no date column "
+            f"{name!r} (give one with --date-column; columns: {columns})"
         )
     column, dtype = pl.col(name), schema[name]
     if dtype == pl.Date:
