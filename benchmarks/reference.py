@@ -11,11 +11,12 @@ importing agenda, so that the two implementations can check each other:
   U+2012 U+2013 U+2212 separate tokens; the em dash U+2014 is a punctuation token.
 - A term's words match consecutive tokens exactly; `*` inside a word matches any run of
   characters within one token; a lone `*` matches any one token.
-- A scan (an item's terms and patterns, a group, the exclusions) finds non-overlapping matches
-  left to right; at each position the first alternative that matches wins, terms ordered by
-  number of words (descending), then by length without `*` (descending), then as listed; then
-  patterns, as listed. Patterns are Python `re` on the token string (`" tok  tok "`), with a
-  literal space matching any whitespace run: write them in the syntax Python and Rust share.
+- A scan (an item's terms and patterns, those in its `rules:` too; a group; the exclusions)
+  finds non-overlapping matches left to right; at each position the first alternative that
+  matches wins, terms ordered by number of words (descending), then by length without `*`
+  (descending), then as listed; then patterns, as listed. Patterns are Python `re` on the
+  token string (`" tok  tok "`), with a literal space matching any whitespace run: write them
+  in the syntax Python and Rust share.
 - Exclusions first: the exclude terms and patterns are one scan, and every token a match
   touches is cut (a pattern matching part of a word cuts the word); a near exclusion cuts each
   match of its first group with a match of its second group near it (see near). Exclusions read
@@ -360,7 +361,7 @@ class Unit:
 class Rule:
     """A rule of an item's `rules:` or a near exclusion: groups of terms and what to do with them."""
 
-    kind: str  # scan (a term or pattern of its own), near, all, any, context
+    kind: str  # near, all, any, context
     groups: tuple[Scan, ...]
     within: int = 0
     ordered: bool = False
@@ -400,7 +401,7 @@ class Rule:
                 for g in self.groups
             ]
             n = len(set.intersection(*scopes)) if self.kind == "all" else len(scopes[0])
-        else:  # scan, context
+        else:  # context
             return sum(m[2].weight * self.weight for m in self.groups[0].matches(unit, cut, day))
         return n * self.weight
 
@@ -487,8 +488,7 @@ def _rule(data: dict, item_id: str, default_cs: bool) -> Rule:
             of=data.get("of", item_id),
             **common,
         )
-    entry = _entry({k: v for k, v in data.items() if k not in ("weight", "from", "until")}, cs)
-    return Rule("scan", (_scan([entry]),), **common)
+    raise ValueError(f"not a rule of the rule language: {data!r}")
 
 
 def codebook_from_data(data: dict) -> RefCodebook:
@@ -498,7 +498,10 @@ def codebook_from_data(data: dict) -> RefCodebook:
         terms = item.get("terms") or []
         terms = [e for lang in terms.values() for e in lang] if isinstance(terms, dict) else terms
         patterns = [e if isinstance(e, dict) else {"pattern": e} for e in item.get("patterns") or []]
-        rules = [_rule(r, item["id"], cs) for r in item.get("rules") or []]
+        listed = item.get("rules") or []
+        rules = [_rule(r, item["id"], cs) for r in listed if r.keys() & {"near", "all", "any", "context"}]
+        terms = terms + [r for r in listed if "term" in r]
+        patterns += [r for r in listed if "pattern" in r]
         excludes = item.get("exclude") or []
         near = [e for e in excludes if isinstance(e, dict) and "near" in e]
         items.append(
