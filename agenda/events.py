@@ -328,7 +328,9 @@ def item_events(
         else pl.DataFrame(schema={"_row": pl.UInt32, "first": pl.UInt32, "last": pl.UInt32, "excluded_by": pl.UInt32})
     )
     left = cut_tokens(text, tokens, cut)
-    left_tokens = token_table(left) if cut.height else tokens
+    left_tokens = tokens
+    if cut.height:  # cut words are still words, and a cut mark still ends its sentence: only offsets change
+        left_tokens = token_table(left).with_columns(tokens.select("wordpos", "word", "sentence"))
     parts = []
     rules = [(k, regex(r, x)) for k, (r, x) in enumerate(compiled.rules) if kept(r)]
     if rules:

@@ -433,3 +433,14 @@ def test_a_term_outside_its_dates_leaves_the_text_to_other_terms():
     terms = "[military operation, {term: special military operation, from: '2022-02-24'}]"
     items = "- {id: x, code: 1, label: X, terms: " + terms + "}\n"
     assert column(code(items, "the special military operation", dates=["2022-01-01"])) == [1]
+
+
+def test_excluded_words_still_count_as_words_and_sentence_ends():
+    # "talks oil x": the exclusion cuts `oil`, which stays a word between talks and x (1 word),
+    # so within 0 does not hold and within 1 does. "talks! x": the cut `!` still ends the
+    # sentence, so the pair (0 words apart) is in two sentences: 0.
+    def near(within: int) -> str:
+        return x(f"[{{near: [[talks], [x]], within: {within}}}]", exclude=["oil", {"pattern": "!"}])
+
+    assert column(code(near(0), "talks oil x", "talks! x", "talks, x")) == [0, 0, 1]
+    assert column(code(near(1), "talks oil x", "talks! x")) == [1, 0]
