@@ -78,10 +78,7 @@ def token_table(text: pl.Series) -> pl.DataFrame:
     digits = r"^\d+$"
     ends = tok.is_in(SENTENCE_END) & ~(
         (tok == ".")
-        & (
-            (before.str.len_chars() == 1) & before.str.contains(r"^\w$")
-            | before.str.contains(digits) & after.str.contains(digits)
-        ).fill_null(False)
+        & (before.str.contains(r"^\p{L}$") | before.str.contains(digits) & after.str.contains(digits)).fill_null(False)
     )
     return tokens.select(
         "_row",
