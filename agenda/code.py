@@ -21,11 +21,16 @@ from agenda.segment import WORDS, n_words, segment
 
 
 def min_hits_columns(codebook: Codebook) -> list[pl.Expr]:
-    """Hits below an item's min_hits count as 0: the unit is not coded for it."""
+    """Hits below an item's min_hits count as 0: the unit is not coded for it (weighted hits too: 0.5 < 1)."""
+    whole = {c.item.id for c in compile_codebook(codebook) if c.integral}
     return [
-        pl.when(pl.col(item.id) >= item.min_hits).then(pl.col(item.id)).otherwise(0).cast(pl.UInt32).alias(item.id)
+        pl.when(pl.col(item.id) >= item.min_hits)
+        .then(pl.col(item.id))
+        .otherwise(0)
+        .cast(pl.UInt32 if item.id in whole else pl.Float64)
+        .alias(item.id)
         for item in codebook.items
-        if item.min_hits > 1
+        if item.min_hits > 1 or item.id not in whole
     ]
 
 
@@ -45,15 +50,18 @@ def with_dates(units: pl.LazyFrame, codebook: Codebook, date_column: str | None)
     The date comes from date_column (default `date`): a Date, a Datetime, or ISO text (YYYY-MM-DD...);
     a value that is not a date is no date, and a rule with bounds does not hold there.
     """
-    dated = [item.id for item in codebook.items if item.dated]
+    dated = [item for item in codebook.items if item.dated]
     if not dated:
         return units
     name = date_column or "date"
     schema = units.collect_schema()
     if name not in schema:
+        rule = next((r for r in dated[0].rules + dated[0].exclude if r.since or r.until), None)
+        what = f"rule {rule.display!r}" if rule else "its from/until"
+        columns = ", ".join(c for c in schema.names() if not c.startswith("_agenda"))
         raise AgendaError(
-            f"{codebook.source}: item {dated[0]!r} has rules with date bounds, but the corpus has no date column "
-            f"{name!r} (give one with --date-column; columns: {', '.join(schema.names())})"
+            f"{codebook.source}: item {dated[0].id!r}: {what} has date bounds, but the corpus has no date column "
+            f"{name!r} (give one with --date-column; columns: {columns})"
         )
     column, dtype = pl.col(name), schema[name]
     if dtype == pl.Date:
@@ -85,8 +93,12 @@ def _item_dates(codebook: Codebook) -> list[pl.Expr]:
 def _hits(units: pl.LazyFrame, codebook: Codebook, date_column: str | None) -> pl.DataFrame:
     """Units with every item's hits: terms and patterns, the rule language, dates, context and min_hits."""
     units = with_dates(add_token_columns(units, codebook, case_kept=False), codebook, date_column)
-    coded = add_context(add_hits(units.collect(), codebook), codebook)
-    return coded.with_columns(*_item_dates(codebook)).with_columns(min_hits_columns(codebook))
+    raw = add_hits(units.collect(), codebook).with_columns(*_item_dates(codebook))  # outside its dates, no licence
+    coded = add_context(raw, codebook).with_columns(*_item_dates(codebook)).with_columns(min_hits_columns(codebook))
+    return coded.with_columns(  # a unit not coded for an item has no context hits for it either
+        pl.when(pl.col(c.removesuffix("_context")) > 0).then(pl.col(c)).otherwise(0.0).alias(c)
+        for c in context_columns(codebook)
+    )
 
 
 def context_columns(codebook: Codebook) -> list[str]:

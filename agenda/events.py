@@ -79,10 +79,7 @@ def token_table(text: pl.Series) -> pl.DataFrame:
     digits = r"^\d+$"
     ends = tok.is_in(SENTENCE_END) & ~(
         (tok == ".")
-        & (
-            (before.str.len_chars() == 1) & before.str.contains(r"^\w$")
-            | before.str.contains(digits) & after.str.contains(digits)
-        ).fill_null(False)
+        & (before.str.contains(r"^\p{L}$") | before.str.contains(digits) & after.str.contains(digits)).fill_null(False)
     )
     return tokens.select(
         "_row",
@@ -410,7 +407,9 @@ def item_events(
     tokens = token_table(text)
     cut, _ = _cuts(text, chosen)
     left = cut_tokens(text, tokens, cut)
-    left_tokens = token_table(left) if cut.height else tokens
+    left_tokens = tokens
+    if cut.height:  # cut words are still words, and a cut mark still ends its sentence: only offsets change
+        left_tokens = token_table(left).with_columns(tokens.select("wordpos", "word", "sentence"))
     all_rules = compiled.all_rules
     parts = []
     if chosen.rules:

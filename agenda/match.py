@@ -348,8 +348,9 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         return term_regex(words, wrap_ci=case_kept_text and not cs)
 
     def group_regex(item: Item, group: tuple[Rule, ...], case_kept_text: bool) -> str:
+        """On the case-kept string, or case folded on the lower-cased string (as a trigger must be)."""
         ordered = sorted(group, key=lambda r: tuple(-n for n in _term_length(r)))
-        return "|".join(rule_regex(item, r, case_kept_text) for r in ordered)
+        return "|".join(rule_regex(item, r, case_kept_text, fold=not case_kept_text) for r in ordered)
 
     def combined_of(item: Item, rules: tuple[Rule, ...]) -> tuple[Combined, ...]:
         return tuple(
