@@ -306,7 +306,7 @@ def _disagreements(both: pl.DataFrame, items: list[str], coded: pl.DataFrame, co
     if "text" in coded.columns:
         text = coded.select(*KEY, pl.col("text").cast(pl.String))
     elif corpus is not None:
-        from agenda.spans import load_units
+        from agenda.audit import load_units
 
         if codebook is None:
             raise AgendaError("a corpus for the disagreements' text needs the codebook (-c) that split it")

@@ -508,10 +508,24 @@ def agree_command(coded, gold, codebook_path, key, corpus, bootstrap, seed, resa
 @click.option("--sample", type=COUNT, help="A random sample of this many matches.")
 @click.option("--seed", default=1, show_default=True, type=SEED, help="Seed of the sample.")
 @split_option("--unit")
+@click.option("--date-column", help="The corpus column of dates that rules with date bounds read (default: date).")
 @with_read_options
 @click.option("-o", "--output", "out", help="Write the table (.csv or .parquet) instead of aligned lines.")
 def kwic_command(
-    corpus, codebook_path, item, term, window, sample, seed, unit, text_column, id_column, encoding, infer_types, out
+    corpus,
+    codebook_path,
+    item,
+    term,
+    window,
+    sample,
+    seed,
+    unit,
+    date_column,
+    text_column,
+    id_column,
+    encoding,
+    infer_types,
+    out,
 ):
     """Keyword in context: one line per match that counts, aligned on the match.
 
@@ -536,6 +550,7 @@ def kwic_command(
         sample=sample,
         seed=seed,
         unit=unit,
+        date_column=date_column,
         text_column=text_column,
         id_column=id_column,
         encoding=encoding,
@@ -554,8 +569,11 @@ def kwic_command(
 @click.option("--doc", required=True, help="The document's doc_id.")
 @click.option("--unit", "unit_number", required=True, type=COUNT, help="The unit's number in its document (from 1).")
 @split_option("--split")
+@click.option("--date-column", help="The corpus column of dates that rules with date bounds read (default: date).")
 @with_read_options
-def explain_command(corpus, codebook_path, doc, unit_number, split, text_column, id_column, encoding, infer_types):
+def explain_command(
+    corpus, codebook_path, doc, unit_number, split, date_column, text_column, id_column, encoding, infer_types
+):
     """Explain how one unit was coded: its matches marked, what an exclude removed, the primary item.
 
     \b
@@ -572,6 +590,7 @@ def explain_command(corpus, codebook_path, doc, unit_number, split, text_column,
                 doc,
                 unit_number,
                 unit_type=split,
+                date_column=date_column,
                 text_column=text_column,
                 id_column=id_column,
                 encoding=encoding,
@@ -585,10 +604,11 @@ def explain_command(corpus, codebook_path, doc, unit_number, split, text_column,
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
 @codebook_option
 @split_option("--unit")
+@click.option("--date-column", help="The corpus column of dates that rules with date bounds read (default: date).")
 @with_read_options
 @click.option("-o", "--output", "out", help="Write the table (.csv or .parquet).")
-def rules_command(corpus, codebook_path, unit, text_column, id_column, encoding, infer_types, out):
-    """Per term, pattern and exclude: units it fires in, and units whose coding hangs on it alone.
+def rules_command(corpus, codebook_path, unit, date_column, text_column, id_column, encoding, infer_types, out):
+    """Per rule and exclude: units it fires in, its hits, and units whose coding hangs on it alone.
 
     \b
     Example:
@@ -604,6 +624,7 @@ def rules_command(corpus, codebook_path, unit, text_column, id_column, encoding,
         list(corpus),
         codebook,
         unit=unit,
+        date_column=date_column,
         text_column=text_column,
         id_column=id_column,
         encoding=encoding,

@@ -8,13 +8,27 @@ from pathlib import Path
 
 import polars as pl
 
+from agenda.audit import (
+    BELOW_MIN_HITS,
+    EXCLUDED,
+    OUTSIDE_DATES,
+    UNLICENSED,
+    align,
+    judge,
+    read_units,
+    rule_label,
+    split_units,
+    unit_events,
+    with_tokens,
+)
 from agenda.code import code_units
 from agenda.codebook import Codebook
 from agenda.display import render
 from agenda.errors import AgendaError
-from agenda.match import compile_codebook
+from agenda.match import TEXT, CompiledItem, compile_codebook
 from agenda.segment import n_words
-from agenda.spans import align, find_matches, load_units, rule_label, with_tokens
+
+OUTSIDE_RULE_DATES = "outside_rule_dates"  # the rule's own date bounds do not admit the unit's date
 
 
 @dataclass(frozen=True)
@@ -26,7 +40,7 @@ class Explanation:
     text: str
     marked: str  # the text with every match in [brackets] followed by its number
     matches: pl.DataFrame  # n, item, kind, rule, matched, counts, note
-    items: pl.DataFrame  # item, label, hits, min_hits, coded
+    items: pl.DataFrame  # item, label, matches, min_hits, hits
     primary: str | None
     reason: str
 
@@ -51,45 +65,56 @@ def explain(
     doc: str,
     unit: int,
     unit_type: str | None = None,
+    date_column: str | None = None,
     **read_options: str,
 ) -> Explanation:
-    """Explain the coding of unit `unit` of document `doc`: what matched, what an exclude removed, why."""
-    codebook, units = load_units(corpus, codebook, unit_type, boilerplate=True, **read_options)
-    if doc not in set(units["doc_id"].unique().to_list()):
-        known = units["doc_id"].unique(maintain_order=True).to_list()
-        listed = ", ".join(known[:5]) + (", ..." if len(known) > 5 else "")
+    """Explain the coding of unit `unit` of document `doc`: every match event, whether it counts, and why.
+
+    Each event says which rule fired (as written, see Rule.display) and its kind; one that does
+    not count says why: the exclude that removed it, no neighbouring unit coded for the item a
+    context rule reads (a context hit that counts names the unit that licensed it), the rule's or
+    the item's dates, or min_hits. The unit is coded in its document, as `code` codes it.
+    """
+    codebook, frame = read_units(corpus, codebook, **read_options)
+    known = frame.select(pl.col("doc_id").unique(maintain_order=True)).collect()["doc_id"]
+    if doc not in set(known.to_list()):
+        listed = ", ".join(known[:5].to_list()) + (", ..." if len(known) > 5 else "")
         raise AgendaError(f"no document {doc!r} in the corpus (documents: {listed})")
-    in_doc = units.filter(pl.col("doc_id") == doc)
+    frame = frame.filter(pl.col("doc_id") == doc)
+    in_doc = split_units(frame, codebook, unit_type, boilerplate=True)
     chosen = in_doc.filter(pl.col("unit") == unit)
     if chosen.height == 0:
         raise AgendaError(f"document {doc!r} has no unit {unit} (units {in_doc['unit'].min()}-{in_doc['unit'].max()})")
     _check_kept(chosen, codebook, doc, unit)
-    items = list(compile_codebook(codebook))
-    tokens = with_tokens(chosen, codebook)
-    found = find_matches(tokens, [c for c in items if c.rules], removed=True)
-    aligned = align(chosen["text"].to_list(), tokens["_agenda_tokens"].to_list(), codebook.join_hyphens)[0]
+    units = split_units(frame, codebook, unit_type)
+    row = units["unit"].to_list().index(unit)
+    items = [c for c in compile_codebook(codebook) if c.all_rules]
+    tokens = with_tokens(units, codebook, date_column)
+    judged, _ = judge(tokens, unit_events(tokens, items, removed=True), codebook)
+    found = judged.filter(pl.col("_row") == row)
+    if any(c.item.dated for c in items):  # the events a rule's dates leave out, shown with a note
+        every = unit_events(tokens.slice(row, 1), items, removed=True, dated=False)
+        keys = ["item", "rule", "first", "last", "excluded_by"]
+        outside = every.join(found, on=keys, how="anti", nulls_equal=True)
+        found = pl.concat(
+            [found, outside.with_columns(pl.lit(OUTSIDE_RULE_DATES).alias("fate"))], how="diagonal_relaxed"
+        )
+    aligned = align(chosen["text"].to_list(), tokens[TEXT].gather([row]).to_list(), codebook.join_hyphens)[0]
     by_id = {c.item.id: c for c in items}
-    coded = code_units(chosen, codebook).collect().row(0, named=True)
+    coded = code_units(units, codebook, date_column=date_column).collect().row(row, named=True)
     order = {item_id: k for k, item_id in enumerate(codebook.item_ids)}
     found = found.with_columns(pl.col("item").replace_strict(order, return_dtype=pl.UInt32).alias("_order")).sort(
-        "first", "_order", "last"
+        "first", "_order", "last", "rule"
     )
+    number = dict(zip(units["unit"].to_list(), range(units.height)))
     rows = []
-    for k, (item_id, rule, first, last, excluded_by) in enumerate(
-        found.select("item", "rule", "first", "last", "excluded_by").iter_rows(), start=1
-    ):
-        c = by_id[item_id]
-        kind = c.rules[rule][0].kind if rule is not None else "term"
-        reached = coded[item_id] > 0
-        if excluded_by is not None:
-            note = f"removed by exclude {rule_label(c, excluded_by, exclude=True)!r}"
-        elif not reached:
-            note = f"below min_hits {c.item.min_hits}"
-        else:
-            note = ""
-        rows.append(
-            (k, item_id, kind, rule_label(c, rule), aligned.slice(first, last), excluded_by is None, note, first, last)
-        )
+    for k, event in enumerate(found.iter_rows(named=True), start=1):
+        c = by_id[event["item"]]
+        rule = c.all_rules[event["rule"]]
+        note = _note(c, event, number)
+        counts = event["fate"] is None
+        matched = aligned.slice(event["first"], event["last"])
+        rows.append((k, c.item.id, rule.kind, rule.display, matched, counts, note, event["first"], event["last"]))
     matches = pl.DataFrame(
         [r[:7] for r in rows],
         schema={
@@ -104,20 +129,57 @@ def explain(
         orient="row",
     )
     marked = _mark(aligned, [(r[0], r[7], r[8], r[5]) for r in rows])
-    raw_hits = found.filter(pl.col("excluded_by").is_null())
-    raw = {item_id: raw_hits.filter(pl.col("item") == item_id).height for item_id in codebook.item_ids}
+    before = found.filter(pl.col("fate").is_null() | (pl.col("fate") == BELOW_MIN_HITS))
+    raw = dict(before.group_by("item").len().iter_rows())
+    integral = all(c.integral for c in compile_codebook(codebook))
     table = pl.DataFrame(
         {
             "item": codebook.item_ids,
             "label": [i.label for i in codebook.items],
-            "matches": [raw[i] for i in codebook.item_ids],
+            "matches": [raw.get(i, 0) for i in codebook.item_ids],
             "min_hits": [i.min_hits for i in codebook.items],
             "hits": [coded[i] for i in codebook.item_ids],
         },
-        schema={"item": pl.String, "label": pl.String, "matches": pl.UInt32, "min_hits": pl.UInt32, "hits": pl.UInt32},
+        schema={
+            "item": pl.String,
+            "label": pl.String,
+            "matches": pl.UInt32,
+            "min_hits": pl.UInt32,
+            "hits": pl.UInt32 if integral else pl.Float64,
+        },
     )
     primary = coded["primary"]
     return Explanation(doc, unit, chosen["text"][0], marked, matches, table, primary, _reason(coded, codebook))
+
+
+def _note(compiled: CompiledItem, event: dict, number: dict[int, int]) -> str:
+    """Why an event counts or not, in words."""
+    item = compiled.item
+    rule = compiled.all_rules[event["rule"]]
+    fate = event["fate"]
+    notes = []
+    if fate == EXCLUDED:
+        return f"removed by exclude {rule_label(compiled, event['excluded_by'], exclude=True)!r}"
+    if fate == OUTSIDE_RULE_DATES:
+        return f"outside the rule's dates ({_dates(rule)})"
+    if rule.kind == "context":
+        where = "in its document" if rule.window is None else f"within {rule.window} units"
+        if fate == UNLICENSED:
+            return f"context: no unit {where} is coded for {rule.of}"
+        by = event["licensed_by"]
+        here = " (this unit)" if number.get(by) == event["_row"] else ""
+        notes.append(f"context: licensed by unit {by}{here}, coded for {rule.of}")
+    if fate == OUTSIDE_DATES:
+        notes.append(f"outside the item's dates ({_dates(item)})")
+    elif fate == BELOW_MIN_HITS:
+        notes.append(f"below min_hits {item.min_hits}")
+    return "; ".join(notes)
+
+
+def _dates(bounded) -> str:
+    """An item's or rule's date bounds, in words."""
+    parts = [f"from {bounded.since}"] if bounded.since else []
+    return " ".join(parts + ([f"until {bounded.until}"] if bounded.until else []))
 
 
 def _check_kept(chosen: pl.DataFrame, codebook: Codebook, doc: str, unit: int) -> None:
@@ -137,7 +199,7 @@ def _check_kept(chosen: pl.DataFrame, codebook: Codebook, doc: str, unit: int) -
 
 
 def _mark(aligned, spans: list[tuple[int, int, int, bool]]) -> str:
-    """The text with each match bracketed: `[matched]3`, or `{matched}3` when an exclude removed it."""
+    """The text with each match bracketed: `[matched]3` when it counts, `{matched}3` when not (see the note)."""
     if not aligned.spans:
         return aligned.text
     events = []

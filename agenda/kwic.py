@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 
+from agenda.audit import align, counting_events, load_units, rule_label, select_items, with_tokens
 from agenda.codebook import Codebook, Item, Rule
 from agenda.errors import AgendaError
-from agenda.match import compile_codebook
-from agenda.spans import align, find_matches, load_units, rule_label, select_items, with_tokens
+from agenda.match import TEXT, compile_codebook
 
 KWIC_SCHEMA = {
     "doc_id": pl.String,
@@ -32,15 +33,19 @@ def kwic(
     sample: int | None = None,
     seed: int = 1,
     unit: str | None = None,
+    date_column: str | None = None,
     **read_options: str,
 ) -> pl.DataFrame:
     """One row per match that counts: doc_id, unit, item, term, left, match, right.
 
-    Context is `window` tokens (words and punctuation marks) each side, shown in the original text.
-    A match counts when no exclude removes it and its unit reaches the item's min_hits, so the rows
-    of a unit and item are exactly its hits in the coded table. `term` keeps the matches of one rule
-    as written in the codebook (a pattern with or without its slashes); a term that is not in the
-    codebook is searched as a new term. `sample` draws that many rows at random, reproducibly by seed.
+    The rows are the match events behind the coded table's hits: a match counts when no exclude
+    removes it, a context hit when a neighbouring unit licenses it, and only in units coded for
+    the item (min_hits, dates), so the rows of a unit and item are exactly its hits (with weights:
+    its weighted matches). A near, all or any rule's match spans the whole of it (a near pair and
+    the words between). Context is `window` tokens (words and punctuation marks) each side, shown
+    in the original text. `term` keeps the matches of one rule as written in the codebook (its
+    display: a pattern with or without its slashes); a term that is not in the codebook is
+    searched as a new term. `sample` draws that many rows at random, reproducibly by seed.
     """
     if window < 0:
         raise AgendaError(f"--window must be 0 or more, not {window}")
@@ -49,66 +54,79 @@ def kwic(
     codebook, units = load_units(corpus, codebook, unit, **read_options)
     items = select_items(codebook, item)
     if term is not None:
-        wanted = [c for c in items if any(_is(rule, term) for rule, _ in c.rules)]
+        wanted = [c for c in items if any(_is(rule, term) for rule in c.all_rules)]
         if not wanted:
             codebook = _new_term(codebook, term)
             items = list(compile_codebook(codebook))
         else:
             items = wanted
-    tokens = with_tokens(units, codebook)
-    matches = find_matches(tokens, items)
+    tokens = with_tokens(units, codebook, date_column)
+    matches = counting_events(tokens, codebook, items)
     if term is not None:
-        chosen = [(c.item.id, k) for c in items for k, (rule, _) in enumerate(c.rules) if _is(rule, term)]
+        chosen = [(c.item.id, k) for c in items for k, rule in enumerate(c.all_rules) if _is(rule, term)]
         pairs = pl.DataFrame(chosen, schema={"item": pl.String, "rule": pl.UInt32}, orient="row")
-        matches = matches.join(pairs, on=["item", "rule"], how="semi")
-    matches = _counting(matches, items)
+        matches = matches.join(pairs, on=["item", "rule"], how="semi", maintain_order="left")
     if sample is not None and matches.height > sample:
         matches = matches.with_row_index("_order").sample(n=sample, seed=seed).sort("_order").drop("_order")
     if matches.height == 0:
         return pl.DataFrame(schema=KWIC_SCHEMA)
-    rows = matches["_row"].unique().sort().to_list()
-    aligned = dict(
-        zip(
-            rows,
-            align(
-                units["text"].gather(rows).to_list(),
-                tokens["_agenda_tokens"].gather(rows).to_list(),
-                codebook.join_hyphens,
-            ),
-        )
+    labels = pl.DataFrame(
+        [(c.item.id, k, rule_label(c, k)) for c in items for k in range(len(c.all_rules))],
+        schema={"item": pl.String, "rule": pl.UInt32, "term": pl.String},
+        orient="row",
     )
-    by_id = {c.item.id: c for c in items}
-    out = {name: [] for name in KWIC_SCHEMA}
-    for row, item_id, rule, first, last in matches.select("_row", "item", "rule", "first", "last").iter_rows():
-        a = aligned[row]
-        values = (
-            units["doc_id"][row],
-            units["unit"][row],
-            item_id,
-            rule_label(by_id[item_id], rule),
-            a.slice(max(0, first - window), first),
-            a.slice(first, last),
-            a.slice(last, last + window),
-        )
-        for name, value in zip(KWIC_SCHEMA, values):
-            out[name].append(value)
-    return pl.DataFrame(out, schema=KWIC_SCHEMA)
+    matches = matches.join(labels, on=["item", "rule"], how="left", maintain_order="left")
+    rows = matches["_row"].unique().sort()
+    aligned = align(units["text"].gather(rows).to_list(), tokens[TEXT].gather(rows).to_list(), codebook.join_hyphens)
+    return _lines(matches, units, rows, aligned, window)
+
+
+def _lines(matches: pl.DataFrame, units: pl.DataFrame, rows: pl.Series, aligned, window: int) -> pl.DataFrame:
+    """The kwic rows: each match's tokens and `window` tokens each side, cut from the units' display text."""
+    sizes = [len(a.spans) for a in aligned]
+    shown = pl.DataFrame(
+        {"_row": rows, "_text": [a.text for a in aligned], "_n": sizes},
+        schema={"_row": pl.UInt32, "_text": pl.String, "_n": pl.Int64},
+    ).with_columns((pl.col("_n").cum_sum() - pl.col("_n")).alias("_base"))
+    starts = pl.Series([s for a in aligned for s, _ in a.spans], dtype=pl.Int64)
+    ends = pl.Series([e for a in aligned for _, e in a.spans], dtype=pl.Int64)
+    frame = matches.join(shown, on="_row", how="left", maintain_order="left").with_columns(
+        pl.col("first", "last").cast(pl.Int64).clip(upper_bound=pl.col("_n"))
+    )
+    first, last, n = pl.col("first"), pl.col("last"), pl.col("_n")
+    bounds = {
+        "left": ((first - window).clip(lower_bound=0), first),
+        "match": (first, last),
+        "right": (last, (last + window).clip(upper_bound=n)),
+    }
+    index = frame.select(
+        **{
+            f"{name}_{side}": pl.col("_base") + (a if side == "a" else b - 1).clip(0, pl.max_horizontal(n - 1, 0))
+            for name, (a, b) in bounds.items()
+            for side in ("a", "b")
+        },
+        **{f"{name}_empty": a >= b for name, (a, b) in bounds.items()},
+    )
+    pieces = {}
+    for name in bounds:
+        begin = starts.gather(index[f"{name}_a"]) if len(starts) else pl.Series([0] * frame.height)
+        end = ends.gather(index[f"{name}_b"]) if len(ends) else pl.Series([0] * frame.height)
+        cut = frame["_text"].str.slice(begin, end - begin)
+        pieces[name] = pl.select(
+            pl.when(index[f"{name}_empty"]).then(pl.lit("")).otherwise(cut.str.replace_all(r"\s+", " "))
+        ).to_series()
+    keys = units.select("doc_id", "unit").with_row_index("_row")
+    return (
+        frame.select("_row", "item", "term")
+        .with_columns(**pieces)
+        .join(keys, on="_row", how="left", maintain_order="left")
+        .select(list(KWIC_SCHEMA))
+        .cast(KWIC_SCHEMA)
+    )
 
 
 def _is(rule: Rule, term: str) -> bool:
     return term in (rule.text, rule.display)
-
-
-def _counting(matches: pl.DataFrame, items) -> pl.DataFrame:
-    """Matches not removed by an exclude, in units where their item reaches min_hits."""
-    min_hits = pl.DataFrame({"item": [c.item.id for c in items], "_min": [c.item.min_hits for c in items]})
-    return (
-        matches.filter(pl.col("excluded_by").is_null())
-        .join(min_hits, on="item", how="left")
-        .filter(pl.len().over("_row", "item") >= pl.col("_min"))
-        .sort("_row", "first", "item")
-        .drop("_min")
-    )
 
 
 def _new_term(codebook: Codebook, term: str) -> Codebook:
@@ -116,7 +134,7 @@ def _new_term(codebook: Codebook, term: str) -> Codebook:
     if not term.strip():
         raise AgendaError("--term is empty")
     item = Item(id=NEW_TERM, code=0, label=NEW_TERM, rules=(Rule("term", term.strip()),))
-    return Codebook(id=codebook.id, version=codebook.version, title=codebook.title, items=(item,), units=codebook.units)
+    return replace(codebook, items=(item,))
 
 
 def format_kwic(table: pl.DataFrame, width: int = 40) -> str:

@@ -4,9 +4,15 @@ They let a whole item's patterns be screened by one scan for literals, so
 the regexes themselves run only on the few units that hold one of the literals. The
 extraction is conservative: when it cannot be sure (a syntax it does not know, an optional
 part, a character class), it gives up and the item is screened by its regexes alone.
+
+Patterns are Rust regexes, parsed here with Python's parser: wherever the two syntaxes read the
+same text differently (see `_rust_only`), no literal is derived.
 """
 
 from __future__ import annotations
+
+import re
+import warnings
 
 try:
     import re._constants as sre
@@ -26,9 +32,13 @@ def required_literals(regex: str) -> set[str] | None:
 
 def literal_sets(regex: str) -> list[set[str]]:
     """Every set of strings of which a match must hold one (all of them hold), best first."""
+    if _rust_only(regex):
+        return []
     try:
-        parsed = sre_parse.parse(regex)
-    except Exception:  # a syntax Python's parser does not know (e.g. \p{..}): no screening
+        with warnings.catch_warnings():  # Python warns of nested sets; _rust_only has refused them
+            warnings.simplefilter("ignore", FutureWarning)
+            parsed = sre_parse.parse(regex)
+    except Exception:  # a syntax Python's parser does not know (e.g. \x{..}): no screening
         return []
     fold = bool(parsed.state.flags & sre.SRE_FLAG_IGNORECASE)
     items = list(parsed)
@@ -39,6 +49,51 @@ def literal_sets(regex: str) -> list[set[str]]:
     found = _candidates(items, fold)
     usable = [c for c in found if min(map(len, c)) >= MIN_LENGTH]
     return sorted(usable, key=_rank)
+
+
+def _rust_only(regex: str) -> bool:
+    """Whether the regex holds syntax that Rust and Python read differently.
+
+    Inside a class: a nested class or a POSIX class (`[[:digit:]]`, which Python reads as the
+    class `[[:digit:]` and a literal `]`), and the set operators `&&`, `--` and `~~`. Anywhere:
+    `\\p`/`\\P` classes, `\\<`, `\\>` and `\\b{...}` boundaries, and inline flags other than i, m
+    and s (and U, which Python refuses anyway).
+    """
+    depth, i = 0, 0
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\":
+            if regex[i + 1 : i + 2] in ("p", "P", "<", ">") or regex[i + 1 : i + 3] == "b{":
+                return True
+            i += 2
+            continue
+        if depth:
+            if ch == "[" or regex[i : i + 2] in ("&&", "--", "~~"):
+                return True
+            if ch == "]":
+                depth = 0
+        elif ch == "[":
+            depth = 1
+            i += 2 if regex[i + 1 : i + 2] == "^" else 1
+            if regex[i : i + 1] == "]":  # a leading ] is a literal in both
+                i += 1
+            continue
+        elif regex.startswith("(?", i):
+            flags = re.match(r"\(\?([a-zA-Z-]*)[:)]", regex[i:])
+            if flags and set(flags.group(1)) - set("ims-"):
+                return True
+        i += 1
+    return False
+
+
+def _folds_simply(ch: str) -> bool:
+    """Whether a case-insensitive character's matches are the characters that lower-case to its lower case.
+
+    Not so for sigma (Rust's `(?i)σ` also matches the final ς, which the lower-cased text keeps),
+    nor where lower case and case folding differ (ß, ς, ϑ) or lower case is longer (İ).
+    """
+    low = ch.lower()
+    return len(low) == 1 and low == ch.casefold() and low != "\u03c3"
 
 
 def _rank(candidate: set[str]) -> tuple[int, int]:
@@ -57,7 +112,7 @@ def _candidates(items: list, fold: bool) -> list[set[str]]:
     candidates: list[set[str]] = []
     run = ""
     for op, arg in items:
-        if op is sre.LITERAL:
+        if op is sre.LITERAL and (not fold or _folds_simply(chr(arg))):
             run += chr(arg).lower() if fold else chr(arg)
             continue
         if run:

@@ -253,9 +253,38 @@ def term_patterns(words_tokens: list[list[list[str]]]) -> tuple[tuple[str, ...],
     return tuple(patterns)
 
 
+# On the case-kept string, `(?i)` is simple case folding, which lower-casing is not everywhere:
+# İ lower-cases to i and a combining dot (two characters), and Σ to ς at the end of a word.
+_FOLDED_ON_CASE_KEPT = {
+    "i\u0307": "(?:i\u0307|\u0130)",
+    "\u03c2": "(?-i:[\u03c2\u03a3])",
+    "\u03c3": "(?-i:[\u03c3\u03a3])",
+}
+_FOLDS_DIFFER = re.compile("|".join(_FOLDED_ON_CASE_KEPT))
+
+
+def _escape_folded(fragments: tuple[str, ...]) -> str:
+    """A token pattern (lower-cased fragments between `*`s) that `(?i)` on the case-kept string
+    matches exactly where it matches the lower-cased string.
+
+    An i before a `*` also matches İ there: lower-cased, İ is that i and a dot the `*` takes.
+    """
+    out = []
+    for k, fragment in enumerate(fragments):
+        quoted = _FOLDS_DIFFER.sub(lambda m: _FOLDED_ON_CASE_KEPT[m.group()], escape(fragment))
+        if k < len(fragments) - 1 and quoted.endswith("i"):
+            quoted = quoted[:-1] + "(?:i|\u0130)"
+        out.append(quoted)
+    return GLOB.join(out)
+
+
 def term_regex(words_tokens: list[list[list[str]]], wrap_ci: bool) -> str:
-    """Regex for a term given, per word, the tokens of each piece between its `*`s (see term_patterns)."""
-    tokens = [ANY_TOKEN if not any(p) else GLOB.join(map(escape, p)) for p in term_patterns(words_tokens)]
+    """Regex for a term given, per word, the tokens of each piece between its `*`s (see term_patterns).
+
+    With wrap_ci the term (lower-cased) is matched case-insensitively on the case-kept string.
+    """
+    quote = _escape_folded if wrap_ci else (lambda p: GLOB.join(map(escape, p)))
+    tokens = [ANY_TOKEN if not any(p) else quote(p) for p in term_patterns(words_tokens)]
     body = f" {GAP.join(tokens)} "
     return f"(?i:{body})" if wrap_ci else body
 

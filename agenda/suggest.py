@@ -6,11 +6,11 @@ from pathlib import Path
 
 import polars as pl
 
+from agenda.audit import load_units, no_units_error, with_tokens
 from agenda.code import code_units
 from agenda.codebook import Codebook
 from agenda.errors import AgendaError
 from agenda.match import TEXT, compile_codebook
-from agenda.spans import load_units, no_units_error, with_tokens
 
 SUGGEST_SCHEMA = {
     "term": pl.String,

@@ -23,11 +23,12 @@ CORPUS = pl.DataFrame(
 
 def test_matches_marked_and_hits_explained():
     e = explain(CORPUS, ARMS, "d", 1)
-    assert e.marked == "[Arms control]1 and the [New START]2 [treaty]3."
+    # treaty matches once, below its min_hits of 2: it does not count toward the coded hits
+    assert e.marked == "[Arms control]1 and the [New START]2 {treaty}3."
     assert e.matches.select("n", "item", "rule", "matched", "counts", "note").rows() == [
         (1, "arms", "arms control", "Arms control", True, ""),
         (2, "arms", "New START", "New START", True, ""),
-        (3, "treaty", "treaty", "treaty", True, "below min_hits 2"),
+        (3, "treaty", "treaty", "treaty", False, "below min_hits 2"),
     ]
     assert e.items.select("item", "matches", "hits").rows() == [("arms", 2, 2), ("treaty", 1, 0), ("trade", 0, 0)]
     assert e.primary == "arms"

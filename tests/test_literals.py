@@ -7,9 +7,10 @@ import pytest
 import yaml
 
 import agenda
+from agenda.kwic import kwic
 from agenda.literals import required_literals
 from agenda.match import add_hits, add_token_columns, compile_codebook
-from conftest import FLAGSHIP, REPO
+from conftest import FLAGSHIP, REPO, hits, make_codebook
 
 
 @pytest.mark.parametrize(
@@ -26,10 +27,51 @@ from conftest import FLAGSHIP, REPO
         (r"[ab]cd", None),
         (r"(?:iran|x)", None),  # one branch without a literal spoils the branch
         (r"\p{L}+", None),  # syntax Python's parser does not know
+        # Syntax both parse, but read differently: no literal is derived from it.
+        (r"[[:digit:]]th anniversary", None),  # Python: the class `[[:digit:]` and a literal `]th`
+        (r"[a-z&&[^aeiou]]ing", None),  # Rust's class intersection; Python: a nested set
+        (r"[a-z--q]ing", None),  # class difference
+        (r"[a-z~~q]ing", None),  # symmetric difference
+        (r"[[a-z]]ing", None),  # a nested class
+        (r"\<sanction", None),  # a word boundary in Rust, a literal < in Python
+        (r"\b{start}sanction", None),
+        (r"\P{Lu}anction", None),
+        (r"(?x)sanc tion", None),  # verbose mode ignores whitespace inside classes in Rust only
+        (r"(?u:sanction)", None),
+        (r"(?-u:sanction)", None),
+        (r"(?im:sanction)s", {"sanction"}),  # flags both read alike still screen
+        (r"[]a]bcd", {"bcd"}),  # a leading ] is a literal in both
+        (r"(?i:ΟΔΟΣ)", {"οδο"}),  # (?i)σ also matches the final ς: the run stops before it
     ],
 )
 def test_required_literals(regex, expected):
     assert required_literals(regex) == expected
+
+
+def test_posix_class_pattern_counts_in_code_and_kwic(recwarn):
+    # Issue 12: the screens read `[[:digit:]]` as Python does and counted 0 where kwic showed the match.
+    codebook = make_codebook("""
+        - id: jubilee
+          code: 1
+          label: Jubilee
+          patterns: ['[[:digit:]]th anniversary']
+    """)
+    corpus = pl.DataFrame({"doc_id": ["d"], "text": ["It was the 5th anniversary."]})
+    assert agenda.code(corpus, codebook)["jubilee"].to_list() == [1]
+    lines = kwic(corpus, codebook)
+    assert lines.select("left", "match", "right").rows() == [("It was the", "5th anniversary", ".")]
+    assert not [w for w in recwarn if issubclass(w.category, FutureWarning)]
+
+
+def test_final_sigma_under_case_folding_is_counted():
+    # (?i)ΟΔΟΣ matches "οδος" with its final ς: a screen on "οδοσ" would miss it.
+    codebook = make_codebook("""
+        - id: road
+          code: 1
+          label: Road
+          patterns: ['ΟΔΟΣ']
+    """)
+    assert hits(["μια οδος εδω", "ΟΔΟΣ", "οδοι"], codebook) == [{"road": 1}, {"road": 1}, {"road": 0}]
 
 
 def test_fast_path_equals_exact_count_everywhere():
