@@ -73,10 +73,11 @@ def _codebook(rng: random.Random) -> agenda.Codebook:
         lines = [f"- id: {item_id}", f"  code: {k + 1}", f"  label: Item {k}", f"  terms: [{', '.join(terms)}]"]
         if extra:
             lines.append(f"  rules: [{', '.join(extra)}]")
-        if rng.random() < 0.5:
-            lines.append(f"  exclude: ['{_term(rng)}']")
+        excludes = [f"'{_term(rng)}'"] if rng.random() < 0.5 else []
         if rng.random() < 0.3:
-            lines.append("  exclude: [{near: [[" + rng.choice(WORDS) + "], [" + rng.choice(WORDS) + "]], within: 1}]")
+            excludes.append("{near: [[" + rng.choice(WORDS) + "], [" + rng.choice(WORDS) + "]], within: 1}")
+        if excludes:
+            lines.append(f"  exclude: [{', '.join(excludes)}]")
         if rng.random() < 0.3:
             lines.append("  min_hits: 2")
         items.append("\n".join(lines))
