@@ -6,7 +6,7 @@ CC ?= cc
 
 .PHONY: demo test lint format dist asan clean
 
-$(BIN)/agenda: pyproject.toml setup.py agenda/_scan.c
+$(BIN)/agenda: pyproject.toml setup.py agenda/engine/_scan.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	@# `agenda` was this project's distribution name before agenda-codebook: drop its old install.
@@ -52,8 +52,8 @@ asan: $(BIN)/agenda
 	rm -rf $(ASAN) && mkdir -p $(ASAN)
 	cp -R agenda $(ASAN)/
 	$(CC) -shared -fPIC -g -O1 $(SANITIZE) -DAGENDA_PORTABLE_BITS \
-		-I"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" agenda/_scan.c \
-		-o $(ASAN)/agenda/_scan"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')"
+		-I"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" agenda/engine/_scan.c \
+		-o $(ASAN)/agenda/engine/_scan"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')"
 	PYTHONPATH=$(ASAN) ASAN_OPTIONS=detect_leaks=0 \
 		LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libstdc++.so)" \
 		$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""The optional native passes (agenda/_scan.c, see agenda.scan); everything else is in pyproject.toml.
+"""The optional native passes (agenda/engine/_scan.c, see agenda.engine.scan); everything else is in pyproject.toml.
 
 optional=True: without a C compiler the package installs without them, and polars does the same
 work with the same results.
@@ -6,4 +6,6 @@ work with the same results.
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("agenda._scan", ["agenda/_scan.c"], optional=True, extra_compile_args=["-O2"])])
+setup(
+    ext_modules=[Extension("agenda.engine._scan", ["agenda/engine/_scan.c"], optional=True, extra_compile_args=["-O2"])]
+)

@@ -1,9 +1,9 @@
 """What the audit verbs (kwic, explain, rules) share: units as `code` splits them, their match
 events judged as `code` counts them, and each token's place in the original text.
 
-The events are those of `agenda.events`, the same the coded table's hits are summed from. An
+The events are those of `agenda.engine.events`, the same the coded table's hits are summed from. An
 event counts when no exclusion removed it, when (a context hit) a neighbouring unit licenses it
-(see `agenda.context`), and when its unit is coded for the item (min_hits, the item's dates):
+(see `agenda.engine.context`), and when its unit is coded for the item (min_hits, the item's dates):
 so the counting events of a unit and item are exactly its hits. All of it is polars joins over
 the events, linear in the text.
 """
@@ -18,13 +18,13 @@ import polars as pl
 
 from agenda.code import with_dates
 from agenda.codebook import Codebook, Rule, load_codebook
-from agenda.context import licensing
 from agenda.corpus import read_corpus
+from agenda.engine.context import licensing
+from agenda.engine.events import EVENT_SCHEMA, item_events
+from agenda.engine.match import DATE, CompiledItem, add_token_columns, compile_codebook
+from agenda.engine.normalize import SEPARATOR_CLASS, tokenize_strings
+from agenda.engine.segment import segment
 from agenda.errors import AgendaError
-from agenda.events import EVENT_SCHEMA, item_events
-from agenda.match import DATE, CompiledItem, add_token_columns, compile_codebook
-from agenda.normalize import SEPARATOR_CLASS, tokenize_strings
-from agenda.segment import segment
 
 _PIECE = re.compile(rf"\w+|[^\w{SEPARATOR_CLASS}]")
 _JOINED_PIECE = re.compile(rf"\w+(?:[-\u2010\u2011]\w+)*|[^\w{SEPARATOR_CLASS}]")  # tokens: {hyphens: join}

@@ -8,8 +8,8 @@ import polars as pl
 
 from agenda.code import code_units
 from agenda.codebook import Codebook
-from agenda.match import compile_codebook
-from agenda.normalize import add_tokens
+from agenda.engine.match import compile_codebook
+from agenda.engine.normalize import add_tokens
 
 
 @dataclass(frozen=True)

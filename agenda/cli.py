@@ -157,12 +157,12 @@ def print_version(ctx: click.Context, _param, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
     from agenda import __version__
-    from agenda.scan import _scan, native
+    from agenda.engine.scan import _scan, native
 
     if native():
-        engine = "native (agenda._scan, with polars)"
+        engine = "native (agenda.engine._scan, with polars)"
     else:
-        engine = "polars (" + ("AGENDA_NATIVE=0" if _scan is not None else "agenda._scan is not built") + ")"
+        engine = "polars (" + ("AGENDA_NATIVE=0" if _scan is not None else "agenda.engine._scan is not built") + ")"
     click.echo(f"agenda {__version__} (agenda-codebook), engine: {engine}")
     ctx.exit()
 

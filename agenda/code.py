@@ -10,14 +10,14 @@ from pathlib import Path
 import polars as pl
 
 from agenda.codebook import Codebook, load_codebook
-from agenda.context import add_context
 from agenda.corpus import BATCH_BYTES, Corpus, batch_pieces, check_columns, check_ids, text_bytes
+from agenda.engine.context import add_context
+from agenda.engine.events import item_events
+from agenda.engine.match import DATE, TEXT_CS, add_hits, add_token_columns, compile_codebook
+from agenda.engine.normalize import add_tokens
+from agenda.engine.segment import WORDS, n_words, segment
 from agenda.errors import AgendaError
-from agenda.events import item_events
 from agenda.export import Written
-from agenda.match import DATE, TEXT_CS, add_hits, add_token_columns, compile_codebook
-from agenda.normalize import add_tokens
-from agenda.segment import WORDS, n_words, segment
 
 
 def min_hits_columns(codebook: Codebook) -> list[pl.Expr]:

@@ -180,7 +180,7 @@ def parse_codebook(text: str, source: str = "<codebook>", sha256: str | None = N
     validate(data, source)
     sha = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
     codebook = build(data, source, sha)
-    from agenda.match import check_regex, compile_codebook
+    from agenda.engine.match import check_regex, compile_codebook
 
     for i, pattern in enumerate(codebook.units["drop"]):
         error = check_regex(f"(?i){pattern}")

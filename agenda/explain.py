@@ -24,9 +24,9 @@ from agenda.audit import (
 from agenda.code import code_units
 from agenda.codebook import Codebook
 from agenda.display import render
+from agenda.engine.match import TEXT, CompiledItem, compile_codebook
+from agenda.engine.segment import n_words
 from agenda.errors import AgendaError
-from agenda.match import TEXT, CompiledItem, compile_codebook
-from agenda.segment import n_words
 
 OUTSIDE_RULE_DATES = "outside_rule_dates"  # the rule's own date bounds do not admit the unit's date
 
@@ -184,7 +184,7 @@ def _dates(bounded) -> str:
 
 def _check_kept(chosen: pl.DataFrame, codebook: Codebook, doc: str, unit: int) -> None:
     """A unit that `code` drops is an error that says why."""
-    from agenda.segment import drop_regex
+    from agenda.engine.segment import drop_regex
 
     text = chosen["text"][0]
     pattern = drop_regex(codebook.units["drop"])

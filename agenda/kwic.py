@@ -9,8 +9,8 @@ import polars as pl
 
 from agenda.audit import align, counting_events, load_units, rule_label, select_items, with_tokens
 from agenda.codebook import Codebook, Item, Rule
+from agenda.engine.match import TEXT, compile_codebook
 from agenda.errors import AgendaError
-from agenda.match import TEXT, compile_codebook
 
 KWIC_SCHEMA = {
     "doc_id": pl.String,

@@ -18,8 +18,8 @@ from agenda.audit import (
     with_tokens,
 )
 from agenda.codebook import Codebook, Rule
-from agenda.events import item_events
-from agenda.match import DATE, CompiledItem, compile_codebook
+from agenda.engine.events import item_events
+from agenda.engine.match import DATE, CompiledItem, compile_codebook
 
 RULES_SCHEMA = {
     "item": pl.String,

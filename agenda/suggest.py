@@ -9,8 +9,8 @@ import polars as pl
 from agenda.audit import load_units, no_units_error, with_tokens
 from agenda.code import code_units
 from agenda.codebook import Codebook
+from agenda.engine.match import TEXT, compile_codebook
 from agenda.errors import AgendaError
-from agenda.match import TEXT, compile_codebook
 
 SUGGEST_SCHEMA = {
     "term": pl.String,

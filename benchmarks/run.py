@@ -49,7 +49,7 @@ TARGETS = {"us-russia-2021": 50.0, "benchmark-large": 20.0}  # MB/s, issue 6
 
 
 def machine() -> dict:
-    from agenda.scan import native
+    from agenda.engine.scan import native
 
     mem = ""
     try:
@@ -69,7 +69,7 @@ def machine() -> dict:
         "load_before": os.getloadavg(),
         "agenda_commit": _git("rev-parse", "--short", "HEAD"),
         "agenda_modified": _git("status", "--porcelain", "--", "agenda"),
-        "native": native(),  # the C passes of agenda._scan, or polars alone
+        "native": native(),  # the C passes of agenda.engine._scan, or polars alone
     }
 
 
@@ -176,7 +176,7 @@ def check(codebook_path: Path, coded_path: Path, docs: dict[str, str], examples:
     # End to end, every item with its patterns, against the engine's exact path: one alternation of
     # all rules and exclusions on every unit, without the screens, triggers and fast scans.
     from agenda.code import min_hits_columns
-    from agenda.match import add_token_columns, compile_codebook
+    from agenda.engine.match import add_token_columns, compile_codebook
 
     full = agenda.load_codebook(codebook_path)
     tokens = add_token_columns(units.lazy(), full).collect()
@@ -298,7 +298,11 @@ def main() -> None:
         f"{info['load_before'][0]:.2f}, after {info['load_after'][0]:.2f}"
     )
     modified = info["agenda_modified"].replace("\n", ",") or "none"
-    engine = "native passes (agenda._scan)" if info["native"] else "polars alone (no agenda._scan, or AGENDA_NATIVE=0)"
+    engine = (
+        "native passes (agenda.engine._scan)"
+        if info["native"]
+        else "polars alone (no agenda.engine._scan, or AGENDA_NATIVE=0)"
+    )
     print(f"agenda: commit {info['agenda_commit']}, modified files in agenda/: {modified}; {engine}")
     print(f"corpus: {paths['csv'].relative_to(REPO)} ({size:.1f} MB of text), seed {args.seed}")
     print()

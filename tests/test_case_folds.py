@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 import agenda
-from agenda import scan
+from agenda.engine import scan
 from agenda.explain import explain
 from agenda.kwic import kwic
 from agenda.rules import rules
@@ -34,7 +34,7 @@ def engine(request, monkeypatch):
     """Both engine paths: the native C passes where built, and polars alone (AGENDA_NATIVE=0)."""
     if request.param == "native":
         if scan._scan is None:
-            pytest.skip("agenda._scan is not built")
+            pytest.skip("agenda.engine._scan is not built")
     else:
         monkeypatch.setenv("AGENDA_NATIVE", "0")
     return request.param

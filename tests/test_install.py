@@ -96,7 +96,7 @@ def test_the_codebooks_command_prints_the_table():
 
 
 @pytest.mark.parametrize(
-    ("native", "engine"), [("1", "native (agenda._scan, with polars)"), ("0", "polars (AGENDA_NATIVE=0)")]
+    ("native", "engine"), [("1", "native (agenda.engine._scan, with polars)"), ("0", "polars (AGENDA_NATIVE=0)")]
 )
 def test_version_names_the_engine(native, engine):
     result = run("--version", env={"AGENDA_NATIVE": native})

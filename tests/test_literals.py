@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 import agenda
+from agenda.engine.literals import required_literals
+from agenda.engine.match import add_hits, add_token_columns, compile_codebook
 from agenda.kwic import kwic
-from agenda.literals import required_literals
-from agenda.match import add_hits, add_token_columns, compile_codebook
 from conftest import FLAGSHIP, REPO, hits, make_codebook
 
 

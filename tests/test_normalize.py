@@ -1,6 +1,6 @@
 """The fast token pass gives the same string as the general path (NFKC, lower-casing, mapping).
 
-Each test runs the fast pass twice: native (agenda._scan) and polars' Aho-Corasick pass.
+Each test runs the fast pass twice: native (agenda.engine._scan) and polars' Aho-Corasick pass.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import random
 import polars as pl
 import pytest
 
-from agenda import normalize, scan
-from agenda.normalize import tokenize_strings
+from agenda.engine import normalize, scan
+from agenda.engine.normalize import tokenize_strings
 
 TRICKY = [
     "ΣΟΦΟΣ and σοφός: final sigma depends on its place",
@@ -33,7 +33,7 @@ TRICKY = [
 @pytest.fixture(autouse=True, params=["native", "polars"])
 def fast_pass(request, monkeypatch):
     if request.param == "native" and scan._scan is None:
-        pytest.skip("agenda._scan is not built")
+        pytest.skip("agenda.engine._scan is not built")
     monkeypatch.setenv("AGENDA_NATIVE", "1" if request.param == "native" else "0")
     assert scan.native() == (request.param == "native")
 

@@ -343,6 +343,6 @@ def test_tokens_of_exotic_text_equal_the_reference(case_sensitive):
         "Über straße, Ærø, Łódź, Ελλάδα, 東京 2022年",
         "x-y x‐y x‑y x‒y x–y x−y x—y x―y",
     ]
-    from agenda.normalize import tokenize_strings
+    from agenda.engine.normalize import tokenize_strings
 
     assert tokenize_strings(texts, case_sensitive) == [reference.tokens(t, case_sensitive) for t in texts]

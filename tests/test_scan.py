@@ -1,4 +1,4 @@
-"""The native term counter (agenda._scan) gives the regex path's counts.
+"""The native term counter (agenda.engine._scan) gives the regex path's counts.
 
 The regex path is each item's alternation of `match.term_regex` counted by polars; the native
 counter reads the token patterns of the same terms. Hand-counted cases first, then random terms
@@ -17,17 +17,17 @@ import polars as pl
 import pytest
 
 import agenda
-from agenda import scan
-from agenda.match import ANY_TOKEN, GLOB, term_patterns, term_regex
+from agenda.engine import scan
+from agenda.engine.match import ANY_TOKEN, GLOB, term_patterns, term_regex
 from conftest import make_codebook
 
-built = pytest.mark.skipif(scan._scan is None, reason="agenda._scan is not built")
+built = pytest.mark.skipif(scan._scan is None, reason="agenda.engine._scan is not built")
 
 
 def test_native_passes_are_built():
     # `make test` and CI build them with the package (a C compiler is on every machine of ours);
     # without them agenda still works, on polars alone, but the tests below would not run.
-    assert scan._scan is not None, "agenda._scan was not built: pip install -e . needs a C compiler"
+    assert scan._scan is not None, "agenda.engine._scan was not built: pip install -e . needs a C compiler"
     assert scan.native() == (os.environ.get("AGENDA_NATIVE", "1") != "0")  # CI runs the suite with both
 
 
@@ -171,7 +171,7 @@ def test_codebook_counts_equal_with_native_counter_off(monkeypatch):
 
 @built
 def test_word_counts_agree_with_the_regex():
-    from agenda.segment import WORD_START, _word_counts
+    from agenda.engine.segment import WORD_START, _word_counts
 
     pool = [chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x530), *range(0x2000, 0x2070))] + list("\t\n  ")
     rng = random.Random(3)
@@ -230,7 +230,7 @@ def test_mappings_too_long_are_refused():
 
 def test_a_big_endian_build_stops_with_a_clear_error():
     # No big-endian machine here: the compiler is told it targets one, and must refuse the file.
-    source = Path(__file__).resolve().parents[1] / "agenda" / "_scan.c"
+    source = Path(__file__).resolve().parents[1] / "agenda" / "engine" / "_scan.c"
     command = [
         *(sysconfig.get_config_var("CC") or "cc").split()[:1],
         "-fsyntax-only",

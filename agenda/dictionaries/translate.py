@@ -120,7 +120,7 @@ def needs_pattern(value: str) -> bool:
 
 def glob_pattern(value: str) -> str:
     """A pattern over our padded token string that matches what quanteda's glob value matches."""
-    from agenda.normalize import escape, tokenize_strings
+    from agenda.engine.normalize import escape, tokenize_strings
 
     words = []
     for word in _words(value):

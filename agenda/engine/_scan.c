@@ -1,4 +1,4 @@
-/* Native passes over a column of units, each in place of several polars passes (agenda.scan):
+/* Native passes over a column of units, each in place of several polars passes (agenda.engine.scan):
  * token strings and word counts of raw text, every item's plain terms counted at once, and the
  * screens (sets of literals) of patterns and exclusions. Columns come through the Arrow C stream
  * interface (string view, string or large string) without a copy; the passes run without the GIL.
@@ -27,7 +27,7 @@
 #endif
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#error "agenda/_scan.c needs a little-endian machine; without it agenda runs on polars alone"
+#error "agenda/engine/_scan.c needs a little-endian machine; without it agenda runs on polars alone"
 #endif
 
 /* The index of the lowest set bit of x (x is not 0). */
@@ -291,7 +291,7 @@ static void scanner_free(Scanner *sc) {
     free(sc);
 }
 
-static void capsule_free(PyObject *capsule) { scanner_free(PyCapsule_GetPointer(capsule, "agenda._scan.Scanner")); }
+static void capsule_free(PyObject *capsule) { scanner_free(PyCapsule_GetPointer(capsule, "agenda.engine._scan.Scanner")); }
 
 /* The trie of the terms' first tokens; node_of[i] is the node where term i's key ends. */
 static int trie_build(Scanner *sc, uint32_t *node_of) {
@@ -434,7 +434,7 @@ static PyObject *scan_compile(PyObject *self, PyObject *args) {
         scanner_free(sc);
         return PyErr_NoMemory();
     }
-    PyObject *capsule = PyCapsule_New(sc, "agenda._scan.Scanner", capsule_free);
+    PyObject *capsule = PyCapsule_New(sc, "agenda.engine._scan.Scanner", capsule_free);
     if (!capsule) scanner_free(sc);
     return capsule;
 }
@@ -598,7 +598,7 @@ static PyObject *scan_count(PyObject *self, PyObject *args) {
     PyObject *capsule, *stream_capsule;
     Py_ssize_t n_rows;
     if (!PyArg_ParseTuple(args, "OOn", &capsule, &stream_capsule, &n_rows) || !rows_ok(n_rows)) return NULL;
-    Scanner *sc = PyCapsule_GetPointer(capsule, "agenda._scan.Scanner");
+    Scanner *sc = PyCapsule_GetPointer(capsule, "agenda.engine._scan.Scanner");
     if (!sc) return NULL;
     char format;
     struct ArrowArrayStream *stream = string_stream(stream_capsule, &format);
@@ -649,7 +649,7 @@ typedef struct {
 } Tokenizer;
 
 static void tokenizer_capsule_free(PyObject *capsule) {
-    Tokenizer *tk = PyCapsule_GetPointer(capsule, "agenda._scan.Tokenizer");
+    Tokenizer *tk = PyCapsule_GetPointer(capsule, "agenda.engine._scan.Tokenizer");
     if (tk) free(tk->pool);
     free(tk);
 }
@@ -706,7 +706,7 @@ static PyObject *tokenizer_compile(PyObject *self, PyObject *args) {
         else tk->ascii_out[c][0] = (char)c;
         tk->ascii_len[c] = (uint8_t)len;
     }
-    PyObject *capsule = PyCapsule_New(tk, "agenda._scan.Tokenizer", tokenizer_capsule_free);
+    PyObject *capsule = PyCapsule_New(tk, "agenda.engine._scan.Tokenizer", tokenizer_capsule_free);
     if (!capsule) {
         free(tk->pool);
         free(tk);
@@ -865,7 +865,7 @@ static PyObject *tokenizer_run(PyObject *self, PyObject *args) {
     Py_ssize_t n_rows;
     int tokens;
     if (!PyArg_ParseTuple(args, "OOnp", &capsule, &stream_capsule, &n_rows, &tokens) || !rows_ok(n_rows)) return NULL;
-    Tokenizer *tk = PyCapsule_GetPointer(capsule, "agenda._scan.Tokenizer");
+    Tokenizer *tk = PyCapsule_GetPointer(capsule, "agenda.engine._scan.Tokenizer");
     if (!tk) return NULL;
     char format;
     struct ArrowArrayStream *stream = string_stream(stream_capsule, &format);
@@ -986,7 +986,7 @@ static void screens_free(Screens *sc) {
 }
 
 static void screens_capsule_free(PyObject *capsule) {
-    screens_free(PyCapsule_GetPointer(capsule, "agenda._scan.Screens"));
+    screens_free(PyCapsule_GetPointer(capsule, "agenda.engine._scan.Screens"));
 }
 
 static inline uint32_t load_key(const char *p, uint32_t n) {
@@ -1118,7 +1118,7 @@ static PyObject *screens_compile(PyObject *self, PyObject *args) {
         uint64_t j = find_slot(sc, key);
         sc->order[sc->slot_first[j] + sc->slot_n[j]++] = i;
     }
-    PyObject *capsule = PyCapsule_New(sc, "agenda._scan.Screens", screens_capsule_free);
+    PyObject *capsule = PyCapsule_New(sc, "agenda.engine._scan.Screens", screens_capsule_free);
     if (!capsule) screens_free(sc);
     return capsule;
 }
@@ -1177,7 +1177,7 @@ static PyObject *screens_run(PyObject *self, PyObject *args) {
     PyObject *capsule, *stream_capsule;
     Py_ssize_t n_rows;
     if (!PyArg_ParseTuple(args, "OOn", &capsule, &stream_capsule, &n_rows) || !rows_ok(n_rows)) return NULL;
-    Screens *sc = PyCapsule_GetPointer(capsule, "agenda._scan.Screens");
+    Screens *sc = PyCapsule_GetPointer(capsule, "agenda.engine._scan.Screens");
     if (!sc) return NULL;
     char format;
     struct ArrowArrayStream *stream = string_stream(stream_capsule, &format);
@@ -1221,8 +1221,8 @@ PyMODINIT_FUNC PyInit__scan(void) {
     const uint32_t one = 1;
     unsigned char first;
     memcpy(&first, &one, 1);
-    if (first != 1) { /* a big-endian machine whose compiler does not say so: polars alone (agenda.scan) */
-        PyErr_SetString(PyExc_ImportError, "agenda._scan needs a little-endian machine");
+    if (first != 1) { /* a big-endian machine whose compiler does not say so: polars alone (agenda.engine.scan) */
+        PyErr_SetString(PyExc_ImportError, "agenda.engine._scan needs a little-endian machine");
         return NULL;
     }
     return PyModule_Create(&module);

@@ -1,7 +1,7 @@
 """Native passes over a column of units: token strings, word counts, every item's plain terms, screens.
 
 The polars path takes several passes for each: one regex scan of the corpus per item, whose
-cost grows with the item's terms, and one literal scan per screen. `agenda._scan` (C, built with
+cost grows with the item's terms, and one literal scan per screen. `agenda.engine._scan` (C, built with
 the package where a compiler is at hand) reads a column once through the Arrow C stream
 interface for each: `TextNormalizer` makes the token strings and word counts of units made of
 simple characters; `TermScanner` looks each token up in a byte trie of the terms' first tokens
@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 try:
-    from agenda import _scan
+    from agenda.engine import _scan
 except ImportError:  # built without a C compiler: polars does the work instead
     _scan = None
 
@@ -91,7 +91,7 @@ class ScreenScanner:
 
 
 class _ArrowArray:
-    """A column built by agenda._scan, handed to polars through the Arrow PyCapsule interface."""
+    """A column built by agenda.engine._scan, handed to polars through the Arrow PyCapsule interface."""
 
     def __init__(self, schema, array):
         self._capsules = (schema, array)

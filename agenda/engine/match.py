@@ -17,12 +17,12 @@ from functools import cache
 import polars as pl
 
 from agenda.codebook import Codebook, Item, Rule
-from agenda.context import rule_column
+from agenda.engine.context import rule_column
+from agenda.engine.events import item_hits
+from agenda.engine.literals import literal_sets
+from agenda.engine.normalize import add_tokens, escape, tokenize_strings
+from agenda.engine.scan import ScreenBits, ScreenScanner, TermScanner, native
 from agenda.errors import AgendaError
-from agenda.events import item_hits
-from agenda.literals import literal_sets
-from agenda.normalize import add_tokens, escape, tokenize_strings
-from agenda.scan import ScreenBits, ScreenScanner, TermScanner, native
 
 TEXT = "_agenda_tokens"  # lower-cased token string
 TEXT_CS = "_agenda_tokens_cs"  # case-kept token string
@@ -91,7 +91,7 @@ class CompiledItem:
     triggers: tuple[Trigger, ...] = ()
     screen_literals: frozenset[str] | None = None  # one of them is in every match of a rule trigger; None: unknown
     folded: tuple[tuple[Rule, str], ...] = ()  # every rule and exclusion, case folded, on the lower-cased string
-    fast_patterns: tuple[tuple[tuple[str, ...], ...], ...] = ()  # fast_terms as token patterns, for agenda.scan
+    fast_patterns: tuple[tuple[tuple[str, ...], ...], ...] = ()  # fast_terms as token patterns, for agenda.engine.scan
     combined: tuple[Combined, ...] = ()  # rules of the rule language
     near_excludes: tuple[Combined, ...] = ()  # exclusions of the rule language
 
@@ -483,7 +483,7 @@ def _raise_first_invalid(checks: list[tuple[str, str]]) -> None:
 
 @cache
 def screen_scanner(codebook: Codebook) -> ScreenScanner:
-    """The native test of every screen of the codebook's triggers and items (see agenda.scan), compiled once."""
+    """The native test of every screen of the codebook's triggers and items (see agenda.engine.scan), compiled once."""
     compiled = compile_codebook(codebook)
     found = {s for c in compiled for t in c.triggers for s in t.literals}
     found |= {c.screen_literals for c in compiled if c.screen_literals}
@@ -492,7 +492,7 @@ def screen_scanner(codebook: Codebook) -> ScreenScanner:
 
 @cache
 def term_scanner(codebook: Codebook) -> TermScanner:
-    """The native counter of every item's fast terms (see agenda.scan), compiled once."""
+    """The native counter of every item's fast terms (see agenda.engine.scan), compiled once."""
     return TermScanner([(c.item.id, c.fast_patterns) for c in compile_codebook(codebook)])
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from agenda import scan
 from agenda.corpus import check_columns
+from agenda.engine import scan
+from agenda.engine.normalize import native_normalizer
 from agenda.errors import AgendaError
-from agenda.normalize import native_normalizer
 
 SPLITS = ("paragraph", "sentence", "document")
 # Every break between units is rewritten as exactly one blank line, and the text split there. No
@@ -32,7 +32,7 @@ def n_words(text: pl.Expr) -> pl.Expr:
 
 
 def _word_counts(text: pl.Series) -> pl.Series:
-    """Counted natively where agenda.scan is built (units of simple characters), by regex otherwise."""
+    """Counted natively where agenda.engine.scan is built (units of simple characters), by regex otherwise."""
     if not scan.native():
         return text.str.count_matches(WORD_START).cast(pl.UInt32)
     counts, rows = native_normalizer().words(text)

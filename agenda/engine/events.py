@@ -25,7 +25,7 @@ import polars as pl
 from agenda.codebook import Rule
 
 if TYPE_CHECKING:
-    from agenda.match import Combined, CompiledItem
+    from agenda.engine.match import Combined, CompiledItem
 
 CUT = "\x00"  # an excluded token: no term matches it (see match.GLOB and match.ANY_TOKEN)
 SENTENCE_END = (".", "!", "?")
@@ -383,7 +383,7 @@ def item_hits(
 
 def column(chosen: Selection) -> str:
     """The token string the chosen rules run on."""
-    from agenda.match import TEXT, TEXT_CS
+    from agenda.engine.match import TEXT, TEXT_CS
 
     return TEXT_CS if chosen.case_kept else TEXT
 

@@ -18,7 +18,7 @@ from functools import cache
 
 import polars as pl
 
-from agenda import scan
+from agenda.engine import scan
 
 # Folded before matching: typographic quotes and apostrophes to plain ones, Russian ё to е,
 # invisible characters removed.
@@ -175,14 +175,14 @@ def _padded(tokens: pl.Series) -> pl.Series:
 
 @cache
 def native_normalizer() -> scan.TextNormalizer:
-    """The native token strings and word counts of simple units (see agenda.scan), built once."""
+    """The native token strings and word counts of simple units (see agenda.engine.scan), built once."""
     return scan.TextNormalizer(_SIMPLE, _SIMPLE_MAP)
 
 
 def _token_series(text: pl.Series, case_sensitive: bool, join_hyphens: bool) -> pl.Series:
     """Padded token strings of a column of text: the fast pass where it gives the same string.
 
-    The fast pass is native (agenda.scan) where it is built, one Aho-Corasick pass of polars
+    The fast pass is native (agenda.engine.scan) where it is built, one Aho-Corasick pass of polars
     otherwise.
     """
     if case_sensitive or join_hyphens:
