@@ -449,7 +449,6 @@ def test_excluded_words_still_count_as_words_and_sentence_ends():
 def test_a_one_letter_word_is_a_letter():
     # A `.` after a one-letter word ends no sentence (U.S.), but a digit is not a letter:
     # "talks in 5. x" ends a sentence after 5, so talks and x (2 words apart) are in two
-    # sentences. "talks in u. x" and "talks 3.5 x" stay one sentence (2 words apart: u... in, u;
-    # 3, 5).
+    # sentences. "talks in u. x" (in, u) and "talks 3.5 x" (3, 5) stay one sentence, 2 words apart.
     near = x("[{near: [[talks], [x]], within: 2}]")
     assert column(code(near, "talks in 5. x", "talks in u. x", "talks 3.5 x")) == [0, 1, 1]

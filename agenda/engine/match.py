@@ -316,12 +316,14 @@ def pattern_regex(pattern: str, case_sensitive: bool, lowered_text: bool = True)
             out.append(ch)
     body = "".join(out)
     letters = _ESCAPES.sub("", pattern)
-    if case_sensitive or (lowered_text and letters == letters.lower()):
+    cased = _CASED_CLASSES.search(pattern)  # \p{Lu} or [[:upper:]] must fold to match the lower-cased string
+    if case_sensitive or (lowered_text and letters == letters.lower() and not cased):
         return f"(?:{body})"
     return f"(?i:{body})"
 
 
 _ESCAPES = re.compile(r"\\[pP]\{[^}]*\}|\\[pP].|\\.")
+_CASED_CLASSES = re.compile(r"\\[pP]|\[:\^?(?:upper|lower):\]")
 
 
 def check_regex(regex: str) -> str | None:
