@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 import agenda
-from agenda import scan
+from agenda.engine import scan
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
