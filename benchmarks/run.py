@@ -41,6 +41,7 @@ sys.path.insert(0, str(HERE))
 import make_corpus  # noqa: E402
 import reference  # noqa: E402
 from large_codebook import DEFAULT_OUT as LARGE  # noqa: E402
+from large_codebook import RULES_OUT as RULES  # noqa: E402
 from large_codebook import write as write_large  # noqa: E402
 
 FLAGSHIP = REPO / "codebook" / "us-russia-2021.yaml"
@@ -184,7 +185,8 @@ def check(codebook_path: Path, coded_path: Path, docs: dict[str, str], examples:
         "doc_id", "unit", *[c.exact_hits().cast(pl.Int64).alias(c.item.id) for c in compile_codebook(full)]
     ).with_columns(min_hits_columns(full))
     exact_joined = exact.join(engine, on=["doc_id", "unit"], suffix="_engine")
-    mismatched_exact = _item_mismatches(exact_joined, full.item_ids, docs, problems, examples, "(exact path) ", "exact")
+    plain_rules = [i.id for i in full.items if not any(r.combined for r in i.rules + i.exclude)]  # no rule language
+    mismatched_exact = _item_mismatches(exact_joined, plain_rules, docs, problems, examples, "(exact path) ", "exact")
     return {
         "units": expected.height,
         "mismatched_unit_items_exact_path": mismatched_exact,
@@ -237,13 +239,19 @@ def main() -> None:
     parser.add_argument("--codebook", type=Path, action="append", help="codebooks (default: flagship and large)")
     parser.add_argument("--sample", type=int, default=2000, help="units checked against the reference")
     parser.add_argument("--no-check", action="store_true", help="skip the reference check")
+    parser.add_argument(
+        "--rules", action="store_true", help="also the 30 x 60 codebook with 200 near and 50 context rules"
+    )
     args = parser.parse_args()
 
     mb = int(args.mb) if args.mb.is_integer() else args.mb
     formats = [f for f in args.formats.split(",") if f]
     if not LARGE.exists():
         write_large()
+    if args.rules and not RULES.exists():
+        write_large(RULES, rules=True)
     codebooks = args.codebook or [p for p in (FLAGSHIP, LARGE) if p.exists()]
+    codebooks += [RULES] if args.rules else []
     if FLAGSHIP not in codebooks and not args.codebook:
         print(f"note: {FLAGSHIP} is missing; benchmarking the large codebook only", file=sys.stderr)
     paths = make_corpus.corpus_paths(mb, args.seed)
