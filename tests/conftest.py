@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 import agenda
+from agenda import scan
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -55,3 +56,14 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(params=["native", "polars"])
+def engine(request, monkeypatch):
+    """Both engine paths: the native C passes where built, and polars alone (AGENDA_NATIVE=0)."""
+    if request.param == "native":
+        if scan._scan is None:
+            pytest.skip("agenda._scan is not built")
+    else:
+        monkeypatch.setenv("AGENDA_NATIVE", "0")
+    return request.param

@@ -14,7 +14,6 @@ import polars as pl
 import pytest
 
 import agenda
-from agenda import scan
 from agenda.audit import counting_events, load_units, select_items, with_tokens
 from agenda.explain import explain
 from agenda.kwic import kwic
@@ -22,17 +21,6 @@ from agenda.rules import rules
 from conftest import make_codebook
 
 WORDS = ["iran", "oil", "nato", "border", "missiles", "ukraine", "talks", "start", "the", "new"]
-
-
-@pytest.fixture(params=["native", "polars"])
-def engine(request, monkeypatch):
-    """Both engine paths: the native C passes where built, and polars alone (AGENDA_NATIVE=0)."""
-    if request.param == "native":
-        if scan._scan is None:
-            pytest.skip("agenda._scan is not built")
-    else:
-        monkeypatch.setenv("AGENDA_NATIVE", "0")
-    return request.param
 
 
 def _term(rng: random.Random) -> str:
