@@ -84,9 +84,10 @@ def kwic(
 def _lines(matches: pl.DataFrame, units: pl.DataFrame, rows: pl.Series, aligned, window: int) -> pl.DataFrame:
     """The kwic rows: each match's tokens and `window` tokens each side, cut from the units' display text."""
     sizes = [len(a.spans) for a in aligned]
+    texts = dict(zip(rows.to_list(), (a.text for a in aligned)))
     shown = pl.DataFrame(
-        {"_row": rows, "_text": [a.text for a in aligned], "_n": sizes},
-        schema={"_row": pl.UInt32, "_text": pl.String, "_n": pl.Int64},
+        {"_row": rows, "_n": sizes},
+        schema={"_row": pl.UInt32, "_n": pl.Int64},
     ).with_columns((pl.col("_n").cum_sum() - pl.col("_n")).alias("_base"))
     starts = pl.Series([s for a in aligned for s, _ in a.spans], dtype=pl.Int64)
     ends = pl.Series([e for a in aligned for _, e in a.spans], dtype=pl.Int64)
@@ -111,7 +112,11 @@ def _lines(matches: pl.DataFrame, units: pl.DataFrame, rows: pl.Series, aligned,
     for name in bounds:
         begin = starts.gather(index[f"{name}_a"]) if len(starts) else pl.Series([0] * frame.height)
         end = ends.gather(index[f"{name}_b"]) if len(ends) else pl.Series([0] * frame.height)
-        cut = frame["_text"].str.slice(begin, end - begin)
+        # each unit's text is held once: joined onto every match it would be copied per match
+        cut = pl.Series(
+            [texts[r][a:b] for r, a, b in zip(frame["_row"].to_list(), begin.to_list(), end.to_list())],
+            dtype=pl.String,
+        )
         pieces[name] = pl.select(
             pl.when(index[f"{name}_empty"]).then(pl.lit("")).otherwise(cut.str.replace_all(r"\s+", " "))
         ).to_series()

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 import agenda
+from agenda import scan
 
 REPO = Path(__file__).resolve().parents[1]
 # Reference data kept outside the repository (the seed article and its human coding, quanteda's
@@ -77,3 +78,14 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(params=["native", "polars"])
+def engine(request, monkeypatch):
+    """Both engine paths: the native C passes where built, and polars alone (AGENDA_NATIVE=0)."""
+    if request.param == "native":
+        if scan._scan is None:
+            pytest.skip("agenda._scan is not built")
+    else:
+        monkeypatch.setenv("AGENDA_NATIVE", "0")
+    return request.param

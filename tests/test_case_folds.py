@@ -14,7 +14,6 @@ import polars as pl
 import pytest
 
 import agenda
-from agenda.engine import scan
 from agenda.explain import explain
 from agenda.kwic import kwic
 from agenda.rules import rules
@@ -27,17 +26,6 @@ ISTANBUL = make_codebook("""
       terms: [{term: START, case_sensitive: true}, İstanbul]
 """)
 TWO = pl.DataFrame({"doc_id": ["d"], "text": ["İstanbul is big.\n\nThe START treaty and İstanbul."]})
-
-
-@pytest.fixture(params=["native", "polars"])
-def engine(request, monkeypatch):
-    """Both engine paths: the native C passes where built, and polars alone (AGENDA_NATIVE=0)."""
-    if request.param == "native":
-        if scan._scan is None:
-            pytest.skip("agenda.engine._scan is not built")
-    else:
-        monkeypatch.setenv("AGENDA_NATIVE", "0")
-    return request.param
 
 
 def test_dotted_capital_i_beside_a_case_sensitive_rule(engine):

@@ -15,24 +15,12 @@ import pytest
 
 import agenda
 from agenda.audit import counting_events, load_units, select_items, with_tokens
-from agenda.engine import scan
 from agenda.explain import explain
 from agenda.kwic import kwic
 from agenda.rules import rules
 from conftest import make_codebook
 
 WORDS = ["iran", "oil", "nato", "border", "missiles", "ukraine", "talks", "start", "the", "new"]
-
-
-@pytest.fixture(params=["native", "polars"])
-def engine(request, monkeypatch):
-    """Both engine paths: the native C passes where built, and polars alone (AGENDA_NATIVE=0)."""
-    if request.param == "native":
-        if scan._scan is None:
-            pytest.skip("agenda.engine._scan is not built")
-    else:
-        monkeypatch.setenv("AGENDA_NATIVE", "0")
-    return request.param
 
 
 def _term(rng: random.Random) -> str:
@@ -152,3 +140,58 @@ def test_rules_hits_are_the_counting_events_of_each_rule(engine, seed):
             assert n_hits == shown, (item_id, rule)
         else:
             assert n_hits >= shown, (item_id, rule)
+
+
+LINEAR = make_codebook("""
+    - id: ukraine
+      code: 1
+      label: Ukraine
+      terms: [ukrain*, kyiv]
+      rules: [{near: [[ukrain*], [russia*]], within: 3}, {context: [the side], window: 1}]
+      exclude: [ukraine war]
+    - id: russia
+      code: 2
+      label: Russia
+      terms: [russia*]
+      min_hits: 2
+""")
+
+
+def _work(monkeypatch, verb, repeats: int) -> tuple[int, int, int]:
+    """Calls to the regex pass of the match events, the matches they return, and the verb's rows, on one paragraph."""
+    from agenda import events
+
+    calls, found = [], []
+    real = events.regex_matches
+
+    def counted(text, regex):
+        out = real(text, regex)
+        calls.append(regex)
+        found.append(out.height)
+        return out
+
+    monkeypatch.setattr(events, "regex_matches", counted)
+    text = "Ukraine and the Russian side met in Kyiv, not the ukraine war. " * repeats
+    corpus = pl.DataFrame({"doc_id": ["d"], "text": [text]})
+    rows = verb(corpus)
+    return len(calls), sum(found), rows
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [
+        lambda corpus: kwic(corpus, LINEAR).height,
+        lambda corpus: explain(corpus, LINEAR, "d", 1).matches.height,
+        lambda corpus: int(rules(corpus, LINEAR)["hits"].sum()),
+    ],
+    ids=["kwic", "explain", "rules"],
+)
+def test_audit_work_is_linear_in_the_matches(engine, monkeypatch, verb):
+    # Issue 21: kwic took 28 s on one 500 KB paragraph, rules over 900 s on 5.7 MB. The number of
+    # regex passes does not grow with the matches, and the matches they return grow as the text.
+    small = _work(monkeypatch, verb, 200)
+    large = _work(monkeypatch, verb, 2000)
+    assert small[0] == large[0] > 0  # the same passes
+    assert large[1] == 10 * small[1]  # each returns the matches of the text, no more
+    # Per sentence: Ukraine, Russian, Kyiv, the side (the near pair adds a line, the excluded ukraine none)
+    assert large[2] == 10 * small[2] and small[2] >= 200 * 4
