@@ -784,7 +784,7 @@ def codebooks_command():
     """
     from agenda.shipped import codebooks
 
-    click.echo(render(codebooks(), str_lengths=1000))  # whole paths, to copy a codebook from
+    click.echo(render(codebooks(), str_lengths=1000, width=10_000))  # whole paths, to copy a codebook from
 
 
 @main.command("demo")

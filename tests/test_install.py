@@ -86,13 +86,20 @@ def test_an_unknown_name_is_one_line_naming_the_shipped_ones(tmp_path):
     assert missing.returncode == 2 and "cb/missing.yaml: no such file or folder" in missing.stderr
 
 
-def test_the_codebooks_command_prints_the_table():
+def test_the_codebooks_command_prints_the_table(tmp_path, monkeypatch):
+    # As installed in a venv deep in the tree: the path, over 160 characters, is printed whole on one line.
+    deep = tmp_path.joinpath(*["site-packages-of-a-long-venv-name"] * 5)
+    deep.mkdir(parents=True)
+    shipped = deep / "us-russia-2021.yaml"
+    shipped.write_bytes((CODEBOOKS / "us-russia-2021.yaml").read_bytes())
+    monkeypatch.setattr("agenda.shipped.CODEBOOKS", deep)
     result = CliRunner().invoke(main, ["codebooks"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
+    assert len(lines) == 3 and len(str(shipped)) > 160
     assert [cell.strip() for cell in lines[0].split("|")[1:-1]] == ["id", "version", "title", "items", "path"]
     row = [cell.strip() for cell in lines[2].split("|")[1:-1]]
-    assert row == [str(v) for v in agenda.codebooks().row(0)]  # the whole path, not cut short
+    assert row == ["us-russia-2021", *[str(v) for v in agenda.codebooks().row(0)[1:4]], str(shipped)]
 
 
 @pytest.mark.parametrize(
