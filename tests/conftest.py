@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 import agenda
-from agenda import scan
+from agenda.engine import scan
 
 REPO = Path(__file__).resolve().parents[1]
 # Reference data kept outside the repository (the seed article and its human coding, quanteda's

@@ -159,7 +159,7 @@ LINEAR = make_codebook("""
 
 def _work(monkeypatch, verb, repeats: int) -> tuple[int, int, int]:
     """Calls to the regex pass of the match events, the matches they return, and the verb's rows, on one paragraph."""
-    from agenda import events
+    from agenda.engine import events
 
     calls, found = [], []
     real = events.regex_matches
