@@ -69,7 +69,10 @@ def load_units(
 
     With boilerplate=True no unit is dropped (for telling a user why a unit is missing).
     """
+    from agenda.code import check_item_columns
+
     codebook, frame = read_units(corpus, codebook, **read_options)
+    check_item_columns(frame.lazy().collect_schema().names(), codebook)  # refused as `code` refuses it
     return codebook, split_units(frame, codebook, unit, boilerplate)
 
 

@@ -282,3 +282,12 @@ def test_dates_are_read_as_dates_only_when_written_yyyy_mm_dd(write):
     )
     assert corpus.schema["iso"] == pl.Date and corpus["iso"].to_list()[1] is None
     assert corpus["short"].to_list() == ["2021-1-5", "2021-2-6"] and corpus["mixed"].to_list()[1] == "n.d."
+
+
+def test_kwic_and_rules_refuse_a_corpus_column_named_like_an_item(tmp_path):
+    corpus = tmp_path / "clash.csv"
+    corpus.write_text('doc_id,ukraine,text\nd1,x,"Ukraine talks."\n', encoding="utf-8")
+    for command in ("kwic", "rules"):
+        result = CliRunner().invoke(main, [command, str(corpus), "-c", "us-russia-2021"])
+        assert result.exit_code == 2, result.output
+        assert "corpus column 'ukraine' has the name of the hits column of item 'ukraine'" in result.output
