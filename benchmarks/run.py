@@ -177,13 +177,18 @@ def check(codebook_path: Path, coded_path: Path, docs: dict[str, str], examples:
     # End to end, every item with its patterns, against the engine's exact path: one alternation of
     # all rules and exclusions on every unit, without the screens, triggers and fast scans.
     from agenda.code import min_hits_columns
+    from agenda.engine.events import hits, item_events
     from agenda.engine.match import add_token_columns, compile_codebook
 
     full = agenda.load_codebook(codebook_path)
     tokens = add_token_columns(units.lazy(), full).collect()
-    exact = tokens.select(
-        "doc_id", "unit", *[c.exact_hits().cast(pl.Int64).alias(c.item.id) for c in compile_codebook(full)]
-    ).with_columns(min_hits_columns(full))
+    exact = (
+        tokens.select("doc_id", "unit")
+        .with_columns(
+            hits(item_events(tokens, c), tokens.height).cast(pl.Int64).alias(c.item.id) for c in compile_codebook(full)
+        )
+        .with_columns(min_hits_columns(full))
+    )
     exact_joined = exact.join(engine, on=["doc_id", "unit"], suffix="_engine")
     plain_rules = [i.id for i in full.items if not any(r.combined for r in i.rules + i.exclude)]  # no rule language
     mismatched_exact = _item_mismatches(exact_joined, plain_rules, docs, problems, examples, "(exact path) ", "exact")

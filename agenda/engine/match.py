@@ -30,7 +30,6 @@ DATE = "_agenda_date"  # the unit's date, for rules with date bounds
 GAP = " +"  # between two tokens of a term
 GLOB = "[^ \\x00]*"  # no term matches an excluded token (events.CUT)
 ANY_TOKEN = "[^ \\x00]+"
-BLOCK = "  \x00  "  # an excluded span becomes a token no term spans across
 MAX_TRIGGER_BIT = 62
 
 
@@ -75,12 +74,13 @@ def _any_of(literals: frozenset[str]) -> str:
 class CompiledItem:
     """An item's rules as regexes over the token strings.
 
-    The exact count runs every rule and exclusion in one alternation, on the case-kept token
-    string when the item has a case-sensitive rule (its other rules wrapped in `(?i:...)`).
-    Most units are counted on the fast path instead: the case-insensitive terms alone on the
-    lower-cased string, which gives the same count wherever no pattern, case-sensitive rule
-    or exclusion (the triggers) matches. Where triggers match, the exact count leaves out the
-    rules of the triggers that did not: a rule that matches nowhere in a unit changes nothing.
+    The exact count (`agenda.engine.events`) runs every rule in one alternation on what the
+    exclusions leave, on the case-kept token string when the item has a case-sensitive rule (its
+    other rules wrapped in `(?i:...)`). Most units are counted on the fast path instead: the
+    case-insensitive terms alone on the lower-cased string, which gives the same count wherever
+    no pattern, case-sensitive rule, exclusion or rule-language rule (the triggers) matches. Where
+    triggers match, the exact count leaves out the rules of the triggers that did not: a rule that
+    matches nowhere in a unit changes nothing.
     """
 
     item: Item
@@ -132,35 +132,11 @@ class CompiledItem:
     def column(self) -> str:
         return TEXT_CS if self.case_sensitive else TEXT
 
-    def _count(self, column: str, rules, exclude=()) -> pl.Expr:
-        if not rules:
-            return pl.lit(0, dtype=pl.UInt32)
-        text = pl.col(column)
-        if exclude:
-            text = text.str.replace_all(_alternation(exclude), BLOCK)
-        return text.str.count_matches(_alternation(rules)).cast(pl.UInt32)
-
     def fast_hits(self) -> pl.Expr:
         """Hits of the case-insensitive terms alone: the count wherever no trigger matches."""
-        return self._count(TEXT, self.fast_terms)
-
-    def exact_hits(self, matched: set[Rule] | None = None) -> pl.Expr:
-        """Hits of every rule, with exclusions: right everywhere, slower.
-
-        With matched (the rules of the triggers that match in the units counted), the other
-        triggers' rules are left out, and the count runs on the lower-cased string unless a
-        case-sensitive rule is among them.
-        """
-        if matched is None:
-            return self._count(self.column, self.rules, self.exclude)
-        triggered = set().union(*(t.rules for t in self.triggers))
-        lowered = dict(self.folded)
-
-        def kept(pairs, folded):
-            return tuple((r, lowered[r] if folded else x) for r, x in pairs if r not in triggered or r in matched)
-
-        folded = not any(r.case_sensitive for r in matched)
-        return self._count(TEXT if folded else self.column, kept(self.rules, folded), kept(self.exclude, folded))
+        if not self.fast_terms:
+            return pl.lit(0, dtype=pl.UInt32)
+        return pl.col(TEXT).str.count_matches(_alternation(self.fast_terms)).cast(pl.UInt32)
 
     @property
     def rule_triggers(self) -> bool:
@@ -210,17 +186,6 @@ class CompiledItem:
         """The rules and exclusions of the triggers a signature of `triggered` holds."""
         bits = [1 << min(i, MAX_TRIGGER_BIT) for i in range(len(self.triggers))]
         return set().union(*(t.rules for t, bit in zip(self.triggers, bits) if signature & bit))
-
-    def text(self) -> pl.Expr:
-        """The exact token string of the item, excluded spans blanked out."""
-        text = pl.col(self.column)
-        return text.str.replace_all(self.exclude_regex, BLOCK) if self.exclude else text
-
-    def matched(self) -> pl.Expr:
-        """The matched text of each hit, as a list of strings."""
-        if not self.rules:
-            return pl.lit([], dtype=pl.List(pl.String))
-        return self.text().str.extract_all(self.regex).list.eval(pl.element().str.strip_chars(" "))
 
 
 def _alternation(rules: tuple[tuple[Rule, str], ...]) -> str | None:
