@@ -83,9 +83,8 @@ def write(tmp_path):
 @pytest.fixture(params=["native", "polars"])
 def engine(request, monkeypatch):
     """Both engine paths: the native C passes where built, and polars alone (AGENDA_NATIVE=0)."""
-    if request.param == "native":
-        if scan._scan is None:
-            pytest.skip("agenda._scan is not built")
-    else:
-        monkeypatch.setenv("AGENDA_NATIVE", "0")
+    if request.param == "native" and scan._scan is None:
+        pytest.skip("agenda.engine._scan is not built")
+    monkeypatch.setenv("AGENDA_NATIVE", "1" if request.param == "native" else "0")
+    assert scan.native() == (request.param == "native")
     return request.param

@@ -17,15 +17,8 @@ from click.testing import CliRunner
 
 import agenda
 from agenda.cli import main
-from agenda.engine import scan
 
-
-@pytest.fixture(autouse=True, params=["native", "polars"])
-def engine_path(request, monkeypatch):
-    if request.param == "native" and scan._scan is None:
-        pytest.skip("agenda.engine._scan is not built")
-    monkeypatch.setenv("AGENDA_NATIVE", "1" if request.param == "native" else "0")
-    assert scan.native() == (request.param == "native")
+pytestmark = pytest.mark.usefixtures("engine")
 
 
 def codebook(items: str) -> agenda.Codebook:

@@ -21,7 +21,6 @@ import pytest
 import yaml
 
 import agenda
-from agenda.engine import scan
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -186,15 +185,6 @@ def corpus(rng: random.Random) -> pl.DataFrame:
     )
 
 
-@pytest.fixture(params=["native", "polars"])
-def engine_path(request, monkeypatch):
-    if request.param == "native" and scan._scan is None:
-        pytest.skip("agenda._scan is not built")
-    monkeypatch.setenv("AGENDA_NATIVE", "1" if request.param == "native" else "0")
-    assert scan.native() == (request.param == "native")
-    return request.param
-
-
 def compare(data: dict, docs: pl.DataFrame) -> None:
     """The wide table of agenda.code equals the reference's, unit by unit and column by column."""
     codebook = agenda.parse_codebook(yaml.safe_dump(data, allow_unicode=True), source="fuzz.yaml")
@@ -218,6 +208,6 @@ def compare(data: dict, docs: pl.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("seed", range(FUZZ_SEEDS))
-def test_random_codebooks_and_corpora(seed, engine_path):
+def test_random_codebooks_and_corpora(seed, engine):
     rng = random.Random(seed)
     compare(codebook_data(rng), corpus(rng))

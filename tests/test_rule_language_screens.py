@@ -16,7 +16,6 @@ import pytest
 import yaml
 
 import agenda
-from agenda.engine import scan
 from agenda.engine.literals import literal_sets
 from agenda.engine.match import TEXT, add_token_columns
 
@@ -110,14 +109,6 @@ def unit_texts(rng: random.Random, n: int) -> list[str]:
     return texts
 
 
-@pytest.fixture(params=["native", "polars"])
-def engine_path(request, monkeypatch):
-    if request.param == "native" and scan._scan is None:
-        pytest.skip("agenda._scan is not built")
-    monkeypatch.setenv("AGENDA_NATIVE", "1" if request.param == "native" else "0")
-    assert scan.native() == (request.param == "native")
-
-
 def codebook(patterns: list[str]) -> agenda.Codebook:
     items = [{"id": f"p{k}", "code": k + 1, "label": f"P{k}", "patterns": [p]} for k, p in enumerate(patterns)]
     return agenda.parse_codebook(yaml.safe_dump({"codebook": "s", "version": "1", "items": items}), source="s.yaml")
@@ -146,14 +137,14 @@ def compare(patterns: list[str], texts: list[str]) -> None:
 
 @pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning")
 @pytest.mark.xfail(KNOWN_POSIX_BUG, reason="engine/literals.py reads [[:digit:]]th as [:digt then ]th", strict=True)
-def test_anniversary(engine_path):
+def test_anniversary(engine):
     # Issue 12: `[[:digit:]]th anniversary` counted 0 in "It was the 5th anniversary.".
     texts = ["It was the 5th anniversary.", "The 21st anniversary", "5th Anniversary and 7th anniversary"]
     compare([r"[[:digit:]]th anniversary"], texts)
     assert screened([r"[[:digit:]]th anniversary"], texts) == [[1, 0, 2]]
 
 
-def test_cased_classes_fold(engine_path):
+def test_cased_classes_fold(engine):
     # Patterns fold case: \p{Lu} matches any letter then, as [A-Z] does. "NATO and nato": \p{Lu}{4}
     # matches nato twice, and in "Iran talks, iran talks" iran and talk twice each; \p{Lu}\p{L}+ talks
     # matches "iran talks" twice.
@@ -162,7 +153,7 @@ def test_cased_classes_fold(engine_path):
 
 
 @pytest.mark.parametrize("seed", range(FUZZ_SEEDS))
-def test_random_patterns(seed, engine_path):
+def test_random_patterns(seed, engine):
     rng = random.Random(seed)
     compare([pattern(rng, CLASSES) for _ in range(12)], unit_texts(rng, 60))
 
@@ -170,7 +161,7 @@ def test_random_patterns(seed, engine_path):
 @pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning")
 @posix_bug
 @pytest.mark.parametrize("seed", range(FUZZ_SEEDS))
-def test_random_patterns_with_posix_classes(seed, engine_path):
+def test_random_patterns_with_posix_classes(seed, engine):
     rng = random.Random(seed)
     patterns = [posix_pattern(rng) for _ in range(6)] + [pattern(rng, CLASSES + POSIX) for _ in range(6)]
     compare(patterns, unit_texts(rng, 60))

@@ -165,6 +165,18 @@ def occurrences(text: pl.Series, tokens: pl.DataFrame, regex: str, scope: str) -
     return found.with_columns((pl.col("sentence") if scope == "sentence" else pl.lit(0, pl.UInt32)).alias("_scope"))
 
 
+def _partners(b: pl.DataFrame, prefix: str, wordpos: str) -> pl.DataFrame:
+    """The occurrences of b as near partners: their span, the word position near the other match, the text."""
+    return b.select(
+        "_row",
+        "_scope",
+        pl.col("first").alias(f"{prefix}_first"),
+        pl.col("last").alias(f"{prefix}_last"),
+        pl.col(wordpos).alias(f"{prefix}_wp"),
+        pl.col("matched").alias(f"{prefix}_matched"),
+    )
+
+
 def near(a: pl.DataFrame, b: pl.DataFrame, rule: Rule) -> pl.DataFrame:
     """The occurrences of a with an occurrence of b within rule.within words in the same scope, b not overlapping a.
 
@@ -173,25 +185,13 @@ def near(a: pl.DataFrame, b: pl.DataFrame, rule: Rule) -> pl.DataFrame:
     """
     keys = ["_row", "_scope"]
     a = a.sort("_row", "_scope", "first")
-    b_after = b.select(
-        *keys,
-        pl.col("first").alias("b_first"),
-        pl.col("last").alias("b_last"),
-        pl.col("wp_first").alias("b_wp"),
-        pl.col("matched").alias("b_matched"),
-    ).sort(*keys, "b_first")
+    b_after = _partners(b, "b", "wp_first").sort(*keys, "b_first")
     after = _asof(a, b_after, "last", "b_first", keys, "forward").with_columns(
         (pl.col("b_wp").cast(pl.Int64) - pl.col("wp_last").cast(pl.Int64)).alias("_d_after")
     )
     found = after
     if not rule.ordered:
-        b_before = b.select(
-            *keys,
-            pl.col("first").alias("c_first"),
-            pl.col("last").alias("c_last"),
-            pl.col("wp_last").alias("c_wp"),
-            pl.col("matched").alias("c_matched"),
-        ).sort(*keys, "c_last")
+        b_before = _partners(b, "c", "wp_last").sort(*keys, "c_last")
         found = _asof(after.sort(*keys, "first"), b_before, "first", "c_last", keys, "backward").with_columns(
             (pl.col("wp_first").cast(pl.Int64) - pl.col("c_wp").cast(pl.Int64)).alias("_d_before")
         )
