@@ -53,13 +53,12 @@ def add_context(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     items = [item for item in codebook.items if item.context_rules]
     if not items:
         return units
-    by_id = {item.id: item for item in codebook.items}
-    coded = {item.id: units[item.id] >= item.min_hits for item in codebook.items}
+    coded = {item.id: (units[item.id] >= item.min_hits) & (units[item.id] > 0) for item in codebook.items}
     sums = {}
     for item in items:
         total = pl.zeros(units.height, pl.Float64, eager=True)
         for k, rule in enumerate(item.context_rules):
-            licensed = licensing(units, coded[rule.of] & (units[by_id[rule.of].id] > 0), rule.window)
+            licensed = licensing(units, coded[rule.of], rule.window)
             total = total + units[rule_column(item.id, k)].cast(pl.Float64) * licensed.is_not_null().cast(pl.Float64)
         sums[item.id] = total
     return units.with_columns(
