@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -180,12 +181,15 @@ def parse_codebook(text: str, source: str = "<codebook>", sha256: str | None = N
     validate(data, source)
     sha = sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()
     codebook = build(data, source, sha)
-    from agenda.engine.match import check_regex, compile_codebook
+    from agenda.engine.match import check_regex, compile_codebook, refuse_empty_matches
 
     for i, pattern in enumerate(codebook.units["drop"]):
         error = check_regex(f"(?i){pattern}")
         if error:
             raise AgendaError(f"{source}: units.drop[{i}]: invalid pattern {pattern!r}: {error}")
+    refuse_empty_matches(
+        [(f"(?i){p}", f"{source}: units.drop[{i}]: pattern {p!r}") for i, p in enumerate(codebook.units["drop"])]
+    )
     compile_codebook(codebook)  # checks every pattern with polars' regex engine now
     return codebook
 
@@ -292,11 +296,20 @@ def _day(value, source: str, item_id: str, where: str) -> datetime.date | None:
         raise AgendaError(f"{source}: item {item_id!r}: {where}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _control_character(term: str) -> str | None:
+    """The first control character of a term that is not whitespace, as U+XXXX; words have none."""
+    found = next((ch for ch in term if unicodedata.category(ch) == "Cc" and not ch.isspace()), None)
+    return None if found is None else f"U+{ord(found):04X}"
+
+
 def _rule(entry, kind: str, default_cs: bool, language: str | None, where: tuple) -> Rule:
     """One rule from its YAML entry: a string, or a mapping of a term, pattern or rule-language rule."""
+    source, item_id, place = where
+    term = entry if isinstance(entry, str) else entry.get("term")
+    if kind == "term" and isinstance(term, str) and (control := _control_character(term)):
+        raise AgendaError(f"{source}: item {item_id!r}: {place}: term {term!r} holds a control character ({control})")
     if isinstance(entry, str):
         return Rule(kind, entry, default_cs, language)
-    source, item_id, place = where
     cs = entry.get("case_sensitive", default_cs)
     bounds = {
         "weight": float(entry.get("weight", 1)),

@@ -255,36 +255,74 @@ def term_regex(words_tokens: list[list[list[str]]], wrap_ci: bool) -> str:
 
 
 def pattern_regex(pattern: str, case_sensitive: bool, lowered_text: bool = True) -> str:
-    """A user pattern for the token string: literal spaces match any whitespace run.
+    r"""A user pattern for the token string: literal spaces match any whitespace run.
 
+    Every character class (`.`, `\S`, `[^a]`, `\p{..}` ...) is narrowed to leave out the placeholder
+    of an excluded token (events.CUT), so that no pattern matches excluded text or reaches across it.
     On the lower-cased string a pattern without capital letters needs no `(?i)`, which would
     only cost speed.
     """
-    out, in_class, escaped = [], False, False
-    for i, ch in enumerate(pattern):
-        if escaped:
-            out.append(ch)
-            escaped = False
-        elif ch == "\\":
-            out.append(ch)
-            escaped = True
-        elif ch == "[" and not in_class:
-            in_class = True
-            out.append(ch)
-        elif ch == "]" and in_class:
-            in_class = False
-            out.append(ch)
-        elif ch == " " and not in_class:
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "[":
+            end = _class_end(pattern, i)
+            out.append(f"[{pattern[i:end]}&&{NOT_CUT}]")
+            i = end
+            continue
+        if ch == "\\":
+            escape = _CLASS_ESCAPE.match(pattern, i)
+            if escape:
+                out.append(f"[{escape.group()}&&{NOT_CUT}]")
+                i = escape.end()
+                continue
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if ch == ".":
+            out.append(NOT_CUT)
+        elif ch == " ":
             quantified = pattern[i + 1 : i + 2] in ("?", "*", "+", "{")
             out.append(r"(?:\s+)" if quantified else r"\s+")
         else:
             out.append(ch)
+        i += 1
     body = "".join(out)
     letters = _ESCAPES.sub("", pattern)
     cased = _CASED_CLASSES.search(pattern)  # \p{Lu} or [[:upper:]] must fold to match the lower-cased string
     if case_sensitive or (lowered_text and letters == letters.lower() and not cased):
         return f"(?:{body})"
     return f"(?i:{body})"
+
+
+NOT_CUT = r"[^\x00]"  # token strings hold no newline, so `.` is this class
+# Escapes that stand for a class or for a character given by its code (which could be the placeholder).
+_CLASS_ESCAPE = re.compile(
+    r"\\(?:[pP](?:\{[^}]*\}|.)|[SWD]|x(?:\{[^}]*\}|[0-9a-fA-F]{2})|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})"
+)
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The index after the `]` that closes the bracketed class opened at start (classes nest)."""
+    depth, i = 0, start
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            depth += 1
+            i += 1
+            # A `]` first in a class (after an optional `^`) is a literal.
+            i += pattern[i : i + 1] == "^"
+            i += pattern[i : i + 1] == "]"
+            continue
+        if ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return len(pattern)  # unclosed: the regex engine reports it
 
 
 _ESCAPES = re.compile(r"\\[pP]\{[^}]*\}|\\[pP].|\\.")
@@ -323,6 +361,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         for piece in word
     }
     checks: list[tuple[str, str]] = []  # each regex to compile, with what its error would say
+    user_patterns: list[tuple[str, str]] = []  # each pattern's regex, with what names it
     tokens: dict[tuple[str, bool], list[str]] = {}
     for cs in (False, True):
         strings = sorted(p for p, c in pieces if c == cs)
@@ -337,6 +376,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         if rule.kind == "pattern":
             regex = pattern_regex(rule.text, cs, lowered_text=not case_kept_text)
             checks.append((regex, f"{codebook.source}: item {item.id!r}: invalid pattern {rule.text!r}"))
+            user_patterns.append((regex, f"{codebook.source}: item {item.id!r}: pattern {rule.text!r}"))
             return regex
         words = words_of(rule, cs)
         if not any(len(word) > 1 or word[0] for word in words):
@@ -432,6 +472,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
             checks.append((regex, f"{codebook.source}: item {item.id!r}: rules do not compile"))
         compiled.append(result)
     _raise_first_invalid(checks)
+    refuse_empty_matches(user_patterns)
     return tuple(compiled)
 
 
@@ -446,6 +487,25 @@ def _raise_first_invalid(checks: list[tuple[str, str]]) -> None:
         error = check_regex(regex)
         if error:
             raise AgendaError(f"{message}: {error}")
+
+
+# Token strings with every kind of position an empty match can need: the start and end of a string
+# and of a line, and each combination of word and non-word characters on either side.
+EMPTY_MATCH_PROBES = ["", " ", "a", "ab  cd", "  .  ,  ", "1", "ыы  é", "a\nb", "\n"]
+
+
+def refuse_empty_matches(patterns: list[tuple[str, str]]) -> None:
+    """Refuse a regex that can match the empty string: it would count a hit between every two characters."""
+    if not patterns:
+        return
+    probes = pl.DataFrame({"t": EMPTY_MATCH_PROBES})
+    empty = probes.select(
+        pl.col("t").str.extract_all(regex).list.contains("").any().alias(str(i))
+        for i, (regex, _) in enumerate(patterns)
+    ).row(0)
+    for (_, message), matches_empty in zip(patterns, empty):
+        if matches_empty:
+            raise AgendaError(f"{message} matches the empty string, so it would count a hit at every position")
 
 
 @cache
