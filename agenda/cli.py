@@ -41,13 +41,18 @@ class AgendaGroup(click.Group):
         except AgendaError as exc:
             if ctx.params.get("debug"):
                 raise
-            click.echo(f"agenda: error: {' '.join(str(exc).split(chr(10)))}", err=True)  # one line, always
+            click.echo(f"agenda: error: {one_line(str(exc))}", err=True)
             sys.exit(2)
         except click.UsageError as exc:  # a subcommand's option out of bounds, missing or unknown: one line too
             where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
-            message = exc.format_message().rstrip(".")
+            message = one_line(exc.format_message()).rstrip(".")
             click.echo(f"agenda: error: {message} (see {where} --help)", err=True)
             sys.exit(exc.exit_code)
+
+
+def one_line(message: str) -> str:
+    """The message on one line, whatever line breaks (\\r, \\x1e, \\u2028...) a file's names put in it."""
+    return " ".join(message.splitlines())
 
 
 # Bounds of the numeric options, checked when the command line is parsed.

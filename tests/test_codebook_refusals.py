@@ -101,3 +101,13 @@ def test_a_nul_in_the_text_is_matched_by_no_pattern():
     book = agenda.parse_codebook(codebook("    patterns: ['a \\S b', 'a \\W b', 'a [^q] b', 'a . b']\n"))
     coded = agenda.code(pl.DataFrame({"doc_id": ["1", "2"], "text": ["a\x00b", "a+b"]}), book)
     assert coded["sanctions"].to_list() == [0, 1]
+
+
+@pytest.mark.parametrize("key", ["\\r", "\\x1e", "\\u2028", "\\x85"])
+def test_an_error_naming_a_key_with_a_line_break_is_one_line(tmp_path, key):
+    # Found by the fuzz test: a language key "\r" put a line break into the schema error's path.
+    path = tmp_path / "cb.yaml"
+    path.write_text(codebook(f'    terms: {{"{key}": null}}\n'))
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("agenda: error: ") and len(result.stderr.splitlines()) == 1, repr(result.stderr)
