@@ -454,20 +454,50 @@ def _audit_provenance(codebook) -> dict[str, str]:
 @click.option(
     "--disagreements", "disagreements_out", help="Write every disagreement with its text and terms (.csv or .parquet)."
 )
-def agree_command(coded, gold, codebook_path, key, corpus, bootstrap, seed, resample, out, disagreements_out):
+@click.option("--topic", help="GOLD's one column of topic ids or codes (CAP style), compared with primary.")
+@click.option("--by", multiple=True, help="Also the figures per group of this column of CODED (repeatable).")
+@click.option("--by-output", "by_out", help="Write the per-group figures (.csv or .parquet).")
+@click.option("--confusion", "confusion_out", help="With --topic: write the confusion matrix (.csv or .parquet).")
+@click.option("--confusion-plot", "confusion_plot", help="With --topic: draw the confusion matrix (.png, .svg, .pdf).")
+@click.option("--unweighted", is_flag=True, help="Ignore a sample key's inclusion probabilities.")
+def agree_command(
+    coded,
+    gold,
+    codebook_path,
+    key,
+    corpus,
+    bootstrap,
+    seed,
+    resample,
+    out,
+    disagreements_out,
+    topic,
+    by,
+    by_out,
+    confusion_out,
+    confusion_plot,
+    unweighted,
+):
     """Agreement of a CODED table with human codes: precision, recall, F1, kappa, alpha per item.
 
     \b
     Examples:
       agenda agree coded.csv --gold gold.csv -c codebook/us-russia-2021.yaml -o agreement.csv
       agenda agree coded.csv --gold gold.csv --key paragraph --disagreements why.csv --corpus article.txt -c cb.yaml
+      agenda agree sheet.key.csv --gold sheet-coded.csv -c cb.yaml --by language    # a sample: weighted too
+      agenda agree coded.csv --gold cap.csv --topic majortopic -c cap.yaml --confusion-plot confusion.png
     """
     from agenda.agree import agree, format_agreement
     from agenda.codebook import load_codebook
     from agenda.export import input_files, output_files, write_table
 
+    if (confusion_out or confusion_plot) and not topic:
+        raise AgendaError("--confusion and --confusion-plot need --topic (single-topic gold)")
+    if by_out and not by:
+        raise AgendaError("--by-output needs --by")
     refuse_overwrite(
-        [*output_files(out), *output_files(disagreements_out)],
+        [*output_files(out), *output_files(disagreements_out), *output_files(by_out), *output_files(confusion_out)]
+        + ([confusion_plot] if confusion_plot else []),
         [*input_files(coded), *input_files(gold), codebook_path, *corpus],
     )
     codebook = load_codebook(codebook_path) if codebook_path else None
@@ -480,6 +510,9 @@ def agree_command(coded, gold, codebook_path, key, corpus, bootstrap, seed, resa
         seed=seed,
         resample=resample,
         corpus=list(corpus) or None,
+        topic=topic,
+        by=list(by),
+        weights=not unweighted,
     )
     if disagreements_out and "text" not in result.disagreements.columns:
         raise AgendaError("--disagreements needs the units' text: code with --keep-text, or give --corpus and -c")
@@ -497,6 +530,16 @@ def agree_command(coded, gold, codebook_path, key, corpus, bootstrap, seed, resa
     if disagreements_out:
         write_table(result.disagreements, disagreements_out, provenance)
         note(f"agenda: {result.disagreements.height} disagreements -> {disagreements_out}")
+    if by_out:
+        write_table(result.by, by_out, provenance)
+    if confusion_out:
+        write_table(result.topics.confusion, confusion_out, provenance)
+    if confusion_plot:
+        from agenda.confusion import plot_confusion
+
+        labels = {item.id: item.label for item in codebook.items}
+        plot_confusion(result.topics.confusion, confusion_plot, labels).clear()
+        note(f"agenda: confusion matrix -> {confusion_plot}")
 
 
 @main.command("kwic")
@@ -813,3 +856,100 @@ def demo_command(out_dir):
     coded = pl.read_csv(Path(out_dir) / "coded.csv")
     click.echo(f"\nUnits coded per item ({coded.height} paragraphs of {coded['doc_id'].n_unique()} documents):")
     show(coverage(coded, load_codebook(CODEBOOK)))
+
+
+# Validation: sample, sample-size, alpha, diff (agree is above).
+@main.command("sample")
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
+@codebook_option
+@click.option("-n", "n", required=True, type=COUNT, help="Units to draw.")
+@click.option(
+    "-o", "--output", "out", required=True, help="The coding sheet (.csv, .parquet, or .xlsx with the xlsx extra)."
+)
+@click.option("--key", "key_out", help="The key: strata, probabilities, the codebook's codes (default: SHEET.key.csv).")
+@click.option(
+    "--strata",
+    type=click.Choice(["coded", "primary", "none"]),
+    default="coded",
+    show_default=True,
+    help="Units coded for some item vs none, by primary item, or no strata.",
+)
+@click.option("--by", multiple=True, help="Also stratify by this metadata column (repeatable).")
+@click.option(
+    "--allocation",
+    type=click.Choice(["equal", "proportional"]),
+    default="equal",
+    show_default=True,
+    help="Units per stratum: the same number, or in proportion to its size.",
+)
+@click.option("--context", default=0, show_default=True, type=click.IntRange(0, 20), help="Paragraphs before/after.")
+@click.option("--seed", default=1, show_default=True, type=SEED, help="Seed of the draw.")
+@split_option("--unit")
+@click.option("--date-column", help="The corpus column of dates that rules with date bounds read (default: date).")
+@with_read_options
+def sample_command(corpus, codebook_path, n, out, key_out, strata, by, allocation, context, seed, unit, **options):
+    """Draw a stratified random sample of units for human coding: a SHEET with the text and empty
+    item columns (in random order, no hint of the codes) and a KEY with the codes and each unit's
+    inclusion probability, which `agenda agree KEY --gold SHEET` uses to weight figures to the corpus.
+
+    \b
+    Examples:
+      agenda sample examples/corpus -c codebook/us-russia-2021.yaml -n 40 --by language -o sheet.csv
+      agenda sample news.csv -c my.yaml -n 400 --context 1 -o sheet.xlsx --key sheet.key.csv
+      agenda agree sheet.key.csv --gold sheet-coded.csv -c my.yaml
+    """
+    from agenda.codebook import load_codebook
+    from agenda.export import output_files
+    from agenda.sample import key_path, sample, write_sample
+
+    key_out = key_out or key_path(out)
+    refuse_overwrite(
+        [*output_files(key_out), *output_files(out, "csv" if str(out).endswith(".xlsx") else None)],
+        [*corpus, codebook_path],
+    )
+    codebook = load_codebook(codebook_path)
+    drawn = sample(
+        list(corpus),
+        codebook,
+        n,
+        strata=strata,
+        by=list(by),
+        allocation=allocation,
+        seed=seed,
+        context=context,
+        unit=unit,
+        **options,
+    )
+    provenance = {
+        **codebook.provenance(),
+        "sample_seed": str(seed),
+        "sample_strata": strata,
+        "sample_by": ",".join(by),
+        "sample_allocation": allocation,
+    }
+    write_sample(drawn, out, key_out, provenance)
+    show(drawn.strata, err=True)
+    note(f"agenda: {drawn.sheet.height} units -> {out} (to code), key -> {key_out} (keep it from the coders)")
+
+
+@main.command("sample-size")
+@click.option(
+    "--width",
+    required=True,
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="Total width of the interval, e.g. 0.1 for +/- 5 points.",
+)
+@click.option("--expected", default=0.5, show_default=True, type=LEVEL, help="Expected precision or recall.")
+@click.option("--level", default=0.95, show_default=True, type=LEVEL, help="Confidence level.")
+@click.option("--population", type=COUNT, help="Units in the corpus stratum (finite population correction).")
+def sample_size_command(width, expected, level, population):
+    """Units needed in a measure's denominator (coded units for precision, human-coded for recall)
+    for an interval of the given width.
+
+    \b
+    Example:
+      agenda sample-size --width 0.1 --expected 0.8      # 246 coded units for precision 0.8 +/- 0.05
+    """
+    from agenda.sample import sample_size
+
+    click.echo(sample_size(width, expected, level, population))
