@@ -953,3 +953,36 @@ def sample_size_command(width, expected, level, population):
     from agenda.sample import sample_size
 
     click.echo(sample_size(width, expected, level, population))
+
+
+@main.command("alpha")
+@click.argument("sheets", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-c", "--codebook", "codebook_path", type=click.Path(dir_okay=False, path_type=Path), help="Compare its items."
+)
+@click.option("--column", "columns", multiple=True, help="Compare this column (repeatable; e.g. a topic column).")
+@click.option("--key", default="doc_id,unit", show_default=True, help="The sheets' columns for doc_id and unit.")
+@click.option(
+    "--bootstrap", default=1000, show_default=True, type=click.IntRange(0, RESAMPLES.max), help="Resamples (0: none)."
+)
+@click.option("--seed", default=1, show_default=True, type=SEED, help="Seed of the bootstrap.")
+@click.option("-o", "--output", "out", help="Write the table (.csv or .parquet).")
+def alpha_command(sheets, codebook_path, columns, key, bootstrap, seed, out):
+    """Krippendorff's alpha (nominal) between two or more coders' SHEETS, per item, with a bootstrap interval.
+
+    \b
+    Examples:
+      agenda alpha coder1.csv coder2.csv coder3.xlsx -c codebook/us-russia-2021.yaml
+      agenda alpha a.csv b.csv --column majortopic -o alpha.csv
+    """
+    from agenda.alpha import alpha
+    from agenda.codebook import load_codebook
+    from agenda.export import input_files, output_files, write_table
+
+    refuse_overwrite(output_files(out), [p for s in sheets for p in input_files(s)] + [codebook_path])
+    codebook = load_codebook(codebook_path) if codebook_path else None
+    keys = [k.strip() for k in key.split(",") if k.strip()]
+    table = alpha(list(sheets), codebook, list(columns) or None, key=keys, bootstrap=bootstrap, seed=seed)
+    show(table)
+    if out:
+        write_table(table, out, _audit_provenance(codebook))
