@@ -986,3 +986,38 @@ def alpha_command(sheets, codebook_path, columns, key, bootstrap, seed, out):
     show(table)
     if out:
         write_table(table, out, _audit_provenance(codebook))
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--by", multiple=True, help="Shares by this metadata column (repeatable).")
+@click.option("-o", "--output", "out", help="Write the changed units (.csv or .parquet).")
+@click.option("--shares-output", "shares_out", help="Write the shares before and after (.csv or .parquet).")
+@split_option("--unit")
+@click.option("--date-column", help="The corpus column of dates that rules with date bounds read (default: date).")
+@with_read_options
+def diff_command(old, new, corpus, by, out, shares_out, unit, **options):
+    """What changes on CORPUS from codebook OLD to NEW: units gained and lost per item, with the terms
+    that fired, and how every share moves. Exits 1 when anything changes (a guard for CI), else 0.
+
+    \b
+    Examples:
+      agenda diff codebook-1.0.yaml codebook-1.1.yaml examples/corpus --by source
+      agenda diff old.yaml new.yaml news.csv -o changed-units.csv --shares-output moved.csv
+    """
+    from agenda.codebook import load_codebook
+    from agenda.diff import diff, format_diff
+    from agenda.export import output_files, write_table
+
+    refuse_overwrite([*output_files(out), *output_files(shares_out)], [old, new, *corpus])
+    old_cb, new_cb = load_codebook(old), load_codebook(new)
+    result = diff(old_cb, new_cb, list(corpus), by=list(by), unit=unit, **options)
+    click.echo(format_diff(result))
+    provenance = {**{f"old_{k}": v for k, v in old_cb.provenance().items()}, **new_cb.provenance()}
+    if out:
+        write_table(result.units, out, provenance)
+    if shares_out:
+        write_table(result.shares, shares_out, provenance)
+    sys.exit(1 if result.changed else 0)
