@@ -1021,3 +1021,45 @@ def diff_command(old, new, corpus, by, out, shares_out, unit, **options):
     if shares_out:
         write_table(result.shares, shares_out, provenance)
     sys.exit(1 if result.changed else 0)
+
+
+@main.command("rule-precision")
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
+@codebook_option
+@click.option(
+    "--gold", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Human codes (0/1 per item)."
+)
+@click.option("--key", default="doc_id,unit", show_default=True, help="GOLD's columns for doc_id and unit.")
+@click.option("--window", default=5, show_default=True, type=click.IntRange(0, 1000), help="Context tokens each side.")
+@click.option("-o", "--output", "out", help="Write the per-rule table (.csv or .parquet).")
+@click.option("--errors", "errors_out", help="Write the false positives and negatives as kwic lines.")
+@split_option("--unit")
+@click.option("--date-column", help="The corpus column of dates that rules with date bounds read (default: date).")
+@with_read_options
+def rule_precision_command(corpus, codebook_path, gold, key, window, out, errors_out, unit, **options):
+    """Per rule: the gold units it fires in, how many the human codes as the item (precision), and
+    the item's F1 without the rule; false positives and negatives as kwic lines.
+
+    \b
+    Examples:
+      agenda rule-precision examples/corpus -c codebook/us-russia-2021.yaml --gold sheet-coded.csv --errors errors.csv
+    """
+    from agenda.codebook import load_codebook
+    from agenda.export import input_files, output_files, write_table
+    from agenda.rule_precision import rule_precision
+
+    refuse_overwrite([*output_files(out), *output_files(errors_out)], [*corpus, codebook_path, *input_files(gold)])
+    codebook = load_codebook(codebook_path)
+    keys = [k.strip() for k in key.split(",") if k.strip()]
+    result = rule_precision(list(corpus), codebook, gold, key=keys, window=window, unit=unit, **options)
+    fired = result.rules.filter(pl.col("units") > 0)
+    show(fired)
+    note(f"agenda: {result.rules.height - fired.height} rules fire in no gold unit (all rules: -o)")
+    fp = result.errors.filter(pl.col("error") == "false positive").select("doc_id", "unit", "item").n_unique()
+    fn = result.errors.filter(pl.col("error") == "false negative").select("doc_id", "unit", "item").n_unique()
+    note(f"agenda: {fp} false positives, {fn} false negatives (lines: --errors)")
+    provenance = codebook.provenance()
+    if out:
+        write_table(result.rules, out, provenance)
+    if errors_out:
+        write_table(result.errors, errors_out, provenance)

@@ -133,7 +133,21 @@ def _decisive(
     rule: Rule,
     fired: pl.DataFrame,
 ) -> int:
-    """Units whose coding changes when the rule alone is removed.
+    """Units whose coding changes when the rule alone is removed (see decisive_units)."""
+    return decisive_units(tokens, events, coding, codebook, compiled, rule, fired)["_row"].n_unique()
+
+
+def decisive_units(
+    tokens: pl.DataFrame,
+    events: pl.DataFrame,
+    coding: pl.DataFrame,
+    codebook: Codebook,
+    compiled: CompiledItem,
+    rule: Rule,
+    fired: pl.DataFrame,
+) -> pl.DataFrame:
+    """The (item, _row, coded) pairs whose coding changes when the rule alone is removed: coded
+    False where the unit is lost for the item, True where it is gained.
 
     Removing a rule changes the item's events only in units where the rule fired (elsewhere
     longest-first matching picks the same matches), so only those are recoded, with the item
@@ -175,6 +189,6 @@ def _decisive(
     after = new_coding.filter(pl.col("coded")).select("item", "_row")
     if alone:
         before = before.filter(pl.col("_row").is_in(rows.implode()))
-    lost = before.join(after, on=["item", "_row"], how="anti")
-    gained = after.join(before, on=["item", "_row"], how="anti")
-    return pl.concat([lost, gained])["_row"].n_unique()
+    lost = before.join(after, on=["item", "_row"], how="anti").with_columns(pl.lit(False).alias("coded"))
+    gained = after.join(before, on=["item", "_row"], how="anti").with_columns(pl.lit(True).alias("coded"))
+    return pl.concat([lost, gained])
