@@ -42,6 +42,9 @@ def write_xlsx(table: pl.DataFrame, out: str | Path, title: str = "coding") -> N
     sheet.append(table.columns)
     for row in table.iter_rows():
         sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text, never a formula: a paragraph may begin with "="
     sheet.freeze_panes = "A2"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
