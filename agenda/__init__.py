@@ -19,6 +19,14 @@ from agenda.shipped import codebooks  # noqa: E402
 from agenda.stata import valid_names  # noqa: E402
 from agenda.suggest import suggest  # noqa: E402
 
+# isort: split
+# Validation: sample, weighted agreement, alpha, rule precision, codebook diff.
+from agenda.agree import TopicAgreement  # noqa: E402
+from agenda.alpha import alpha  # noqa: E402
+from agenda.diff import CodebookDiff, diff  # noqa: E402
+from agenda.rule_precision import RuleEvidence, rule_precision  # noqa: E402
+from agenda.sample import Sample, sample, sample_size  # noqa: E402
+
 __all__ = [
     "AgendaError",
     "Agreement",
@@ -51,6 +59,15 @@ __all__ = [
     "shares",
     "valid_names",
     "write_table",
+    "TopicAgreement",
+    "alpha",
+    "CodebookDiff",
+    "diff",
+    "RuleEvidence",
+    "rule_precision",
+    "Sample",
+    "sample",
+    "sample_size",
 ]
 
 

@@ -1057,7 +1057,7 @@ def rule_precision_command(corpus, codebook_path, gold, key, window, out, errors
     note(f"agenda: {result.rules.height - fired.height} rules fire in no gold unit (all rules: -o)")
     fp = result.errors.filter(pl.col("error") == "false positive").select("doc_id", "unit", "item").n_unique()
     fn = result.errors.filter(pl.col("error") == "false negative").select("doc_id", "unit", "item").n_unique()
-    note(f"agenda: {fp} false positives, {fn} false negatives (lines: --errors)")
+    note(f"agenda: false positives: {fp}, false negatives: {fn} (their lines: --errors)")
     provenance = codebook.provenance()
     if out:
         write_table(result.rules, out, provenance)
