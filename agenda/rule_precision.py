@@ -72,6 +72,7 @@ def rule_precision(
     judged, coding = judge(tokens, events, codebook)
     counting = judged.filter(pl.col("fate").is_null())
     coded = coding.filter(pl.col("coded")).select("item", "_row")
+    read_by_context = {r.of for c in compiled for r in c.item.context_rules}
     rows = []
     for c in compiled:
         if c.item.id not in items:
@@ -86,8 +87,8 @@ def rule_precision(
             fired = counting.filter((pl.col("item") == item_id) & (pl.col("rule") == k))
             fired_rows = fired["_row"].unique().filter(fired["_row"].unique().is_in(sampled.implode()))
             gold_yes = int(fired_rows.is_in(gold_rows.implode()).sum())
-            without = None
-            if fired.height:
+            without = f1  # a rule firing in no gold unit changes them only through context rules that read it
+            if fired_rows.len() or (fired.height and item_id in read_by_context):
                 change = decisive_units(tokens, events, coding, codebook, c, rule, fired)
                 change = change.filter(pl.col("item") == item_id)
                 after = pl.concat(
@@ -103,7 +104,7 @@ def rule_precision(
                     fired_rows.len(),
                     gold_yes,
                     f1,
-                    without if fired.height else f1,
+                    without,
                 )
             )
     table = pl.DataFrame(
