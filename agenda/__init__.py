@@ -23,6 +23,7 @@ from agenda.suggest import suggest  # noqa: E402
 # Validation: sample, weighted agreement, alpha, rule precision, codebook diff.
 from agenda.agree import TopicAgreement  # noqa: E402
 from agenda.alpha import alpha  # noqa: E402
+from agenda.corrected import corrected_shares  # noqa: E402
 from agenda.diff import CodebookDiff, diff  # noqa: E402
 from agenda.rule_precision import RuleEvidence, rule_precision  # noqa: E402
 from agenda.sample import Sample, sample, sample_size  # noqa: E402
@@ -61,6 +62,7 @@ __all__ = [
     "write_table",
     "TopicAgreement",
     "alpha",
+    "corrected_shares",
     "CodebookDiff",
     "diff",
     "RuleEvidence",

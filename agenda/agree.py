@@ -419,10 +419,18 @@ def _figures(both: pl.DataFrame, items: list[str], cluster, bootstrap: int, seed
         columns[name] = point[name]
         lo, hi = _interval(boot[name] if boot else None, len(items))
         columns[f"{name}_lo"], columns[f"{name}_hi"] = lo, hi
+    columns["fpr"] = _fpr(total)  # for corrected shares: coded among the units the human does not code
+    columns["fpr_lo"], columns["fpr_hi"] = _interval(_fpr(reps) if reps is not None else None, len(items))
     table = pl.DataFrame(columns, nan_to_null=True).with_columns(
         pl.col("gold", "coded", "both").cast(pl.UInt32), pl.col("units").cast(pl.UInt32)
     )
     return _labelled(table, labels), _overall(total, reps)
+
+
+def _fpr(counts: np.ndarray) -> np.ndarray:
+    """fp / (fp + tn) of counts (..., 4); NaN where the human codes every unit."""
+    fp, tn = counts[..., 1], counts[..., 3]
+    return np.divide(fp, fp + tn, out=np.full(fp.shape, np.nan), where=(fp + tn) > 0)
 
 
 def _labelled(table: pl.DataFrame, labels: dict[str, str] | None) -> pl.DataFrame:
@@ -455,7 +463,7 @@ def _weighted(
         "coded": total[:, 0] + total[:, 1],
         "both": total[:, 0],
     }
-    for name in ("prevalence_gold", "prevalence_coded", "precision", "recall", "f1"):
+    for name in ("prevalence_gold", "prevalence_coded", "precision", "recall", "f1", "fpr"):
         for suffix in ("", "_se", "_lo", "_hi"):
             columns[name + suffix] = ratios[name + suffix]
     reps = stratified_bootstrap(cells, stratum, population, bootstrap, seed) if bootstrap else None

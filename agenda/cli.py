@@ -1063,3 +1063,36 @@ def rule_precision_command(corpus, codebook_path, gold, key, window, out, errors
         write_table(result.rules, out, provenance)
     if errors_out:
         write_table(result.errors, errors_out, provenance)
+
+
+@main.command("corrected-shares")
+@click.argument("shares_table", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--agreement",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The per-item table `agenda agree -o` wrote (weighted rows are used when present).",
+)
+@click.option("--level", default=0.95, show_default=True, type=LEVEL, help="Confidence level of the interval.")
+@click.option("-o", "--output", "out", help="Write the table (.csv or .parquet).")
+def corrected_shares_command(shares_table, agreement, level, out):
+    """Unit shares corrected for the codebook's measured errors: (q - FPR) / (TPR - FPR), with a
+    delta-method interval; assumes the codebook errs in every group as in the validation sample.
+
+    \b
+    Example:
+      agenda shares coded.csv --by source -o shares.csv
+      agenda agree sheet.key.csv --gold coder-a.csv -c codebook.yaml -o agreement.csv
+      agenda corrected-shares shares.csv --agreement agreement.csv -o corrected.csv
+    """
+    from agenda.corrected import corrected_shares
+    from agenda.export import input_files, output_files, write_table
+
+    refuse_overwrite(output_files(out), [*input_files(shares_table), *input_files(agreement)])
+    table = corrected_shares(shares_table, agreement, level)
+    keep = [c for c in table.columns if c not in ("measure", "label", "parent", "docs", "ci_low", "ci_high")]
+    show(table.select(keep).with_columns(pl.col(pl.Float64).round(4)))
+    if out:
+        from agenda import __version__
+
+        write_table(table, out, {"agenda_version": __version__, "corrected_level": str(level)})

@@ -27,6 +27,7 @@ RATIOS = {  # measure: (numerator, denominator) as coefficients of the cells tp,
     "f1": ((2, 0, 0, 0), (2, 1, 1, 0)),
     "prevalence_gold": ((1, 0, 1, 0), (1, 1, 1, 1)),
     "prevalence_coded": ((1, 1, 0, 0), (1, 1, 1, 1)),
+    "fpr": ((0, 1, 0, 0), (0, 1, 0, 1)),  # false positive rate: coded among the units the human does not code
 }
 
 

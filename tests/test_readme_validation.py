@@ -30,7 +30,10 @@ def steps() -> list[tuple[str, list[str]]]:
 
 def test_the_walk_through_is_there():
     commands = [command.split()[1] for command, _ in steps() if command.startswith("agenda ")]
-    assert commands == ["sample", "sample-size", "agree", "agree", "rule-precision", "alpha", "diff"]
+    assert commands == [
+        *["sample", "sample-size", "agree", "agree", "rule-precision", "alpha", "diff"],
+        *["code", "shares", "corrected-shares"],
+    ]
 
 
 @pytest.mark.skipif(not (REPO / "examples" / "corpus").exists(), reason="needs examples/ of a checkout")
