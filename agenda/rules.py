@@ -67,12 +67,16 @@ def rules(
         for rule in c.item.rules:
             k = rule_number(c, rule)
             n_units, n_hits = counts.get((c.item.id, k), (0, 0))
-            changed = _decisive(tokens, events, coding, codebook, c, rule, fired) if n_hits else 0
+            changed = (
+                decisive_units(tokens, events, coding, codebook, c, rule, fired)["_row"].n_unique() if n_hits else 0
+            )
             rows.append((c.item.id, rule.kind, rule.display, rule.language, n_units, n_hits, changed))
         for k, rule in enumerate(c.all_excludes):
             found = _exclude_matches(tokens, c, k)
             n_units, n_hits = found["_row"].n_unique(), found.height
-            changed = _decisive(tokens, events, coding, codebook, c, rule, found) if n_hits else 0
+            changed = (
+                decisive_units(tokens, events, coding, codebook, c, rule, found)["_row"].n_unique() if n_hits else 0
+            )
             rows.append((c.item.id, "exclude", rule.display, rule.language, n_units, n_hits, changed))
     table = pl.DataFrame(rows, schema=list(RULES_SCHEMA.items())[:-1], orient="row")
     return table.with_columns((pl.col("hits") == 0).alias("never_fires"))
@@ -122,19 +126,6 @@ def _without(compiled: CompiledItem, rule: Rule) -> CompiledItem:
         combined=tuple(c for c in compiled.combined if c.rule is not rule),
         near_excludes=tuple(c for c in compiled.near_excludes if c.rule is not rule),
     )
-
-
-def _decisive(
-    tokens: pl.DataFrame,
-    events: pl.DataFrame,
-    coding: pl.DataFrame,
-    codebook: Codebook,
-    compiled: CompiledItem,
-    rule: Rule,
-    fired: pl.DataFrame,
-) -> int:
-    """Units whose coding changes when the rule alone is removed (see decisive_units)."""
-    return decisive_units(tokens, events, coding, codebook, compiled, rule, fired)["_row"].n_unique()
 
 
 def decisive_units(
