@@ -652,6 +652,15 @@ def format_agreement(result: Agreement) -> str:
             lines.append("(primary items rolled up to their top-level parents, as the gold codes only those)")
         lines.append("confusion matrix (rows: gold topic, columns: primary item):")
         lines.append(render(t.confusion, str_lengths=40, width=200))
+    if result.by is not None:
+        groups = [c for c in result.by.columns if c not in ("weighting", "item")][
+            : result.by.columns.index("weighting")
+        ]
+        figures = [pl.col(m).round(3) for m in ("precision", "recall", "f1")]
+        lines.append("by group:")
+        lines.append(
+            render(result.by.select(*groups, "weighting", "item", "units", *figures), str_lengths=40, width=200)
+        )
     docs = "document" if result.documents == 1 else "documents"
     lines.append(f"units compared: {result.units} in {result.documents} {docs}")
     return "\n".join(lines)

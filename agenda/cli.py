@@ -918,6 +918,7 @@ def sample_command(corpus, codebook_path, n, out, key_out, strata, by, allocatio
         seed=seed,
         context=context,
         unit=unit,
+        progress=Progress(),
         **options,
     )
     provenance = {

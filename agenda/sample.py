@@ -12,6 +12,7 @@ the codebook's codes, the strata and the probabilities.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
@@ -88,6 +89,7 @@ def sample(
     context: int = 0,
     unit: str | None = None,
     date_column: str | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
     **read_options: str,
 ) -> Sample:
     """Draw n units for human coding, stratified, each with its inclusion probability.
@@ -97,6 +99,7 @@ def sample(
     allocation "equal" draws the same number from every stratum (precision and recall of rare
     codes need it), "proportional" in proportion to stratum size (a self-weighting sample).
     context: the K units before and after each unit, in columns `before` and `after`.
+    progress is called as the corpus is coded (see agenda.code).
 
     >>> drawn = agenda.sample("examples/corpus", "codebook/us-russia-2021.yaml", n=30, by="source")
     """
@@ -111,7 +114,7 @@ def sample(
     by = [by] if isinstance(by, str) else list(by)
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
-    coded = code(corpus, codebook, unit=unit, keep_text=True, date_column=date_column, **read_options)
+    coded = code(corpus, codebook, unit, keep_text=True, progress=progress, date_column=date_column, **read_options)
     for column in by:
         if column not in coded.columns or column in (*codebook.item_ids, "text", "n_items", "primary"):
             meta = [c for c in coded.columns if c not in (*codebook.item_ids, "text", "n_words", "n_items", "primary")]
@@ -203,8 +206,10 @@ def key_path(sheet: str | Path) -> Path:
 def write_sample(drawn: Sample, sheet: str | Path, key: str | Path, provenance: dict[str, str]) -> list[Path]:
     """Write the key (CSV or Parquet, with provenance), then the sheet (.csv, .parquet or .xlsx)."""
     from agenda.export import output_files, write_table
-    from agenda.sheets import is_xlsx, write_xlsx
+    from agenda.sheets import is_xlsx, openpyxl_module, write_xlsx
 
+    if is_xlsx(sheet):
+        openpyxl_module()  # refused before the key is written, when the extra is missing
     written = list(write_table(drawn.key, key, provenance))
     if is_xlsx(sheet):
         write_xlsx(drawn.sheet, sheet)

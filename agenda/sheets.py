@@ -22,7 +22,8 @@ def is_xlsx(path: str | Path | None) -> bool:
     return path is not None and Path(path).suffix.lower() == ".xlsx"
 
 
-def _openpyxl():
+def openpyxl_module():
+    """openpyxl, or the one-line error that says how to install it."""
     try:
         import openpyxl
     except ImportError:
@@ -32,7 +33,7 @@ def _openpyxl():
 
 def write_xlsx(table: pl.DataFrame, out: str | Path, title: str = "coding") -> None:
     """Write a table as one worksheet (header row frozen, text columns wide and wrapped), atomically."""
-    openpyxl = _openpyxl()
+    openpyxl = openpyxl_module()
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -63,7 +64,7 @@ def write_xlsx(table: pl.DataFrame, out: str | Path, title: str = "coding") -> N
 def read_xlsx(path: str | Path) -> pl.DataFrame:
     """The first worksheet as a table: the first row names the columns; ids and text stay text,
     whole numbers typed by a coder (1, 1.0) come back as integers, empty cells as null."""
-    openpyxl = _openpyxl()
+    openpyxl = openpyxl_module()
     path = Path(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)

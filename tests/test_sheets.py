@@ -4,8 +4,10 @@ import sys
 
 import polars as pl
 import pytest
+from click.testing import CliRunner
 
 from agenda.agree import agree
+from agenda.cli import main
 from agenda.errors import AgendaError
 from agenda.sample import sample, write_sample
 from agenda.sheets import read_xlsx, write_xlsx
@@ -74,3 +76,18 @@ def test_bad_xlsx_and_a_missing_openpyxl(tmp_path, monkeypatch):
     with pytest.raises(AgendaError, match=r"needs openpyxl: pip install 'agenda-codebook\[xlsx\]'"):
         write_xlsx(pl.DataFrame({"a": [1]}), tmp_path / "x.xlsx")
     assert not (tmp_path / "x.xlsx").exists()
+    corpus = tmp_path / "corpus.csv"
+    pl.DataFrame({"doc_id": ["d"], "text": ["an apple"]}).write_csv(corpus)
+    (tmp_path / "cb.yaml").write_text(
+        "codebook: t\nversion: '1'\nitems:\n  - {id: fruit, code: 1, label: F, terms: {en: [apple]}}\n"
+    )
+    out = CliRunner().invoke(
+        main, ["sample", str(corpus), "-c", str(tmp_path / "cb.yaml"), "-n", "1", "-o", str(tmp_path / "s.xlsx")]
+    )
+    assert out.exit_code == 2 and "agenda-codebook[xlsx]" in out.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bad.xlsx",
+        "cb.yaml",
+        "corpus.csv",
+        "twice.xlsx",
+    ]  # no key either
