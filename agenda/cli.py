@@ -524,6 +524,12 @@ def agree_command(
             note(f"agenda: {missing.height} units only in the {name}, not compared: {listed}{more}")
     if result.missing_items:
         note(f"agenda: items not in the gold table, not compared: {', '.join(result.missing_items)}")
+    if result.strata is not None:
+        for stratum, units in result.strata.filter(pl.col("compared") == 0).select("stratum", "units").iter_rows():
+            note(
+                f"agenda: stratum {stratum!r}: no unit coded by hand; the weighted figures leave out its {units:g} "
+                "units"
+            )
     provenance = _audit_provenance(codebook)
     if out:
         write_table(result.table(), out, provenance)

@@ -204,3 +204,16 @@ def test_cli_topic_writes_the_matrix_and_its_heatmap(tmp_path):
     assert (tmp_path / "m.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad = CliRunner().invoke(main, [*args, "--confusion", str(tmp_path / "n.csv")])
     assert bad.exit_code == 2 and "need --topic" in bad.output
+
+
+def test_a_stratum_the_coders_skipped_is_reported(tmp_path):
+    key, gold = stratified()
+    key.write_csv(tmp_path / "key.csv")
+    gold.head(4).write_csv(tmp_path / "gold.csv")  # stratum B left uncoded
+    result = agree(tmp_path / "key.csv", tmp_path / "gold.csv", bootstrap=0)
+    assert result.strata.select("stratum", "compared").rows() == [("A", 4), ("B", 0)]
+    out = CliRunner().invoke(
+        main, ["agree", str(tmp_path / "key.csv"), "--gold", str(tmp_path / "gold.csv"), "--bootstrap", "0"]
+    )
+    assert out.exit_code == 0, out.output
+    assert "stratum 'B': no unit coded by hand; the weighted figures leave out its 60 units" in out.output
