@@ -1006,7 +1006,7 @@ def alpha_command(sheets, codebook_path, columns, key, bootstrap, seed, out):
 @click.option("--date-column", help="The corpus column of dates that rules with date bounds read (default: date).")
 @with_read_options
 def diff_command(old, new, corpus, by, out, shares_out, unit, **options):
-    """What changes on CORPUS from codebook OLD to NEW: units gained and lost per item, with the terms
+    """What changes on CORPUS from codebook OLD to NEW: units gained and lost per item, with the rules
     that fired, and how every share moves. Exits 1 when anything changes (a guard for CI), else 0.
 
     \b

@@ -1,7 +1,8 @@
 """agenda diff: what changes on a corpus between two versions of a codebook.
 
 Both versions code the same corpus. Per unit and item, a unit is `gained` (coded by the new
-version only) or `lost` (by the old only), with the terms that fired under each version; and
+version only) or `lost` (by the old only), with the rules whose matches count there under each
+version (as the codebook writes them); and
 every item's share moves, by group. Items in one version only count as never coded in the
 other. Units are compared where both versions keep them (the unit rules may differ between
 versions; units only one version keeps are counted in `units_only_old` and `units_only_new`).
@@ -14,9 +15,10 @@ from pathlib import Path
 
 import polars as pl
 
-from agenda.audit import read_units
-from agenda.code import code, long_units
+from agenda.audit import counting_events, read_units, rule_label, split_units, with_tokens
+from agenda.code import code
 from agenda.codebook import Codebook, load_codebook
+from agenda.engine.match import compile_codebook
 from agenda.shares import shares
 
 KEY = ["doc_id", "unit"]
@@ -26,7 +28,7 @@ KEY = ["doc_id", "unit"]
 class CodebookDiff:
     """The units whose codes change, and the shares before and after."""
 
-    units: pl.DataFrame  # doc_id, unit, item, change (gained/lost), old_hits, new_hits, old_terms, new_terms, text
+    units: pl.DataFrame  # doc_id, unit, item, change (gained/lost), old_hits, new_hits, old_rules, new_rules, text
     shares: pl.DataFrame  # the by columns, item, label, units, old/new units_with_item, old_share, new_share, change
     units_only_old: int
     units_only_new: int
@@ -82,18 +84,37 @@ def diff(
     ]
     changes = pl.concat(parts).sort(KEY, maintain_order=True)
     changes = changes.join(tables[1].select(*KEY, "text"), on=KEY, how="left", maintain_order="left")
-    for side, table, codebook in (("old", tables[0], old), ("new", tables[1], new)):
-        changed_units = table.join(changes.select(KEY).unique(), on=KEY, how="semi").select(
-            *KEY, *[c for c in frame.columns if c not in ("doc_id", "text")], "text"
-        )
-        terms = long_units(changed_units, codebook, date_column).collect() if changed_units.height else None
-        if terms is None or terms.height == 0:
-            changes = changes.with_columns(pl.lit(None, pl.String).alias(f"{side}_terms"))
-            continue
-        terms = terms.select(pl.col("doc_id"), pl.col("unit").cast(changes.schema["unit"]), "item", "terms")
-        changes = changes.join(terms.rename({"terms": f"{side}_terms"}), on=[*KEY, "item"], how="left")
-    changes = changes.select(*KEY, "item", "change", "old_hits", "new_hits", "old_terms", "new_terms", "text")
+    docs = changes.select("doc_id").unique()
+    for side, codebook in (("old", old), ("new", new)):
+        fired = _rules_fired(frame.join(docs, on="doc_id", how="semi"), codebook, unit, date_column)
+        fired = fired.with_columns(pl.col("unit").cast(changes.schema["unit"])).rename({"rules": f"{side}_rules"})
+        changes = changes.join(fired, on=[*KEY, "item"], how="left", maintain_order="left")
+    changes = changes.select(*KEY, "item", "change", "old_hits", "new_hits", "old_rules", "new_rules", "text")
     return CodebookDiff(changes, _moved_shares(tables, (old, new), by), only_old, only_new)
+
+
+def _rules_fired(frame: pl.DataFrame, codebook: Codebook, unit: str | None, date_column: str | None) -> pl.DataFrame:
+    """Per unit and item: the rules whose matches count there, as the codebook writes them, joined by '; '."""
+    units = split_units(frame.lazy(), codebook, unit)
+    schema = {"doc_id": pl.String, "unit": pl.Int64, "item": pl.String, "rules": pl.String}
+    if units.height == 0:
+        return pl.DataFrame(schema=schema)
+    compiled = [c for c in compile_codebook(codebook) if c.all_rules]
+    events = counting_events(with_tokens(units, codebook, date_column), codebook, compiled)
+    labels = pl.DataFrame(
+        [(c.item.id, k, rule_label(c, k)) for c in compiled for k in range(len(c.all_rules))],
+        schema={"item": pl.String, "rule": pl.UInt32, "label": pl.String},
+        orient="row",
+    )
+    keys = units.select("doc_id", pl.col("unit").cast(pl.Int64)).with_row_index("_row")
+    return (
+        events.join(labels, on=["item", "rule"], how="left")
+        .group_by("_row", "item")
+        .agg(pl.col("label").unique(maintain_order=True).str.join("; ").alias("rules"))
+        .join(keys, on="_row", how="left")
+        .select(*KEY, "item", "rules")
+        .cast(schema)
+    )
 
 
 def _moved_shares(tables: list[pl.DataFrame], codebooks: tuple[Codebook, Codebook], by: list[str]) -> pl.DataFrame:
@@ -130,7 +151,7 @@ def format_diff(result: CodebookDiff) -> str:
         lines.append(render(shown, str_lengths=40, width=200))
     if result.units.height:
         shown = result.units.head(20).select(
-            *KEY, "item", "change", "old_terms", "new_terms", pl.col("text").str.slice(0, 60)
+            *KEY, "item", "change", "old_rules", "new_rules", pl.col("text").str.slice(0, 60)
         )
         lines.append(render(shown, str_lengths=60, width=220))
         if result.units.height > 20:

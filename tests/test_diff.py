@@ -43,15 +43,15 @@ def test_one_more_term_gains_its_units(tmp_path):
         ("a", 2, "fruit", "gained", 0, 1),
         ("b", 1, "fruit", "gained", 0, 1),
     ]
-    assert result.units["new_terms"].to_list() == ["pear", "pear"]
-    assert result.units["old_terms"].to_list() == [None, None]
+    assert result.units["new_rules"].to_list() == ["pear", "pear"]
+    assert result.units["old_rules"].to_list() == [None, None]
     shares = {(r["source"], r["item"]): r for r in result.shares.iter_rows(named=True)}
     # source x: 3 units, fruit 1 -> 2; source y: 2 units, fruit 1 -> 2; tools unchanged (1 of 3 in x).
     assert (shares[("x", "fruit")]["old_share"], shares[("x", "fruit")]["new_share"]) == pytest.approx((1 / 3, 2 / 3))
     assert shares[("y", "fruit")]["change"] == pytest.approx(0.5)
     assert shares[("x", "tools")]["change"] == 0
     back = diff(new, old, corpus_path)
-    assert back.units["change"].to_list() == ["lost", "lost"] and back.units["old_terms"].to_list() == ["pear"] * 2
+    assert back.units["change"].to_list() == ["lost", "lost"] and back.units["old_rules"].to_list() == ["pear"] * 2
 
 
 def test_no_change_and_the_exit_status(tmp_path):
