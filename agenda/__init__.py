@@ -19,6 +19,15 @@ from agenda.shipped import codebooks  # noqa: E402
 from agenda.stata import valid_names  # noqa: E402
 from agenda.suggest import suggest  # noqa: E402
 
+# isort: split
+# Validation: sample, weighted agreement, alpha, rule precision, codebook diff.
+from agenda.agree import TopicAgreement  # noqa: E402
+from agenda.alpha import alpha  # noqa: E402
+from agenda.corrected import corrected_shares  # noqa: E402
+from agenda.diff import CodebookDiff, diff  # noqa: E402
+from agenda.rule_precision import RuleEvidence, rule_precision  # noqa: E402
+from agenda.sample import Sample, sample, sample_size  # noqa: E402
+
 __all__ = [
     "AgendaError",
     "Agreement",
@@ -51,6 +60,16 @@ __all__ = [
     "shares",
     "valid_names",
     "write_table",
+    "TopicAgreement",
+    "alpha",
+    "corrected_shares",
+    "CodebookDiff",
+    "diff",
+    "RuleEvidence",
+    "rule_precision",
+    "Sample",
+    "sample",
+    "sample_size",
 ]
 
 

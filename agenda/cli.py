@@ -459,20 +459,50 @@ def _audit_provenance(codebook) -> dict[str, str]:
 @click.option(
     "--disagreements", "disagreements_out", help="Write every disagreement with its text and terms (.csv or .parquet)."
 )
-def agree_command(coded, gold, codebook_path, key, corpus, bootstrap, seed, resample, out, disagreements_out):
+@click.option("--topic", help="GOLD's one column of topic ids or codes (CAP style), compared with primary.")
+@click.option("--by", multiple=True, help="Also the figures per group of this column of CODED (repeatable).")
+@click.option("--by-output", "by_out", help="Write the per-group figures (.csv or .parquet).")
+@click.option("--confusion", "confusion_out", help="With --topic: write the confusion matrix (.csv or .parquet).")
+@click.option("--confusion-plot", "confusion_plot", help="With --topic: draw the confusion matrix (.png, .svg, .pdf).")
+@click.option("--unweighted", is_flag=True, help="Ignore a sample key's inclusion probabilities.")
+def agree_command(
+    coded,
+    gold,
+    codebook_path,
+    key,
+    corpus,
+    bootstrap,
+    seed,
+    resample,
+    out,
+    disagreements_out,
+    topic,
+    by,
+    by_out,
+    confusion_out,
+    confusion_plot,
+    unweighted,
+):
     """Agreement of a CODED table with human codes: precision, recall, F1, kappa, alpha per item.
 
     \b
     Examples:
       agenda agree coded.csv --gold gold.csv -c codebook/us-russia-2021.yaml -o agreement.csv
       agenda agree coded.csv --gold gold.csv --key paragraph --disagreements why.csv --corpus article.txt -c cb.yaml
+      agenda agree sheet.key.csv --gold sheet-coded.csv -c cb.yaml --by language    # a sample: weighted too
+      agenda agree coded.csv --gold cap.csv --topic majortopic -c cap.yaml --confusion-plot confusion.png
     """
     from agenda.agree import agree, format_agreement
     from agenda.codebook import load_codebook
     from agenda.export import input_files, output_files, write_table
 
+    if (confusion_out or confusion_plot) and not topic:
+        raise AgendaError("--confusion and --confusion-plot need --topic (single-topic gold)")
+    if by_out and not by:
+        raise AgendaError("--by-output needs --by")
     refuse_overwrite(
-        [*output_files(out), *output_files(disagreements_out)],
+        [*output_files(out), *output_files(disagreements_out), *output_files(by_out), *output_files(confusion_out)]
+        + ([confusion_plot] if confusion_plot else []),
         [*input_files(coded), *input_files(gold), codebook_path, *corpus],
     )
     codebook = load_codebook(codebook_path) if codebook_path else None
@@ -485,6 +515,9 @@ def agree_command(coded, gold, codebook_path, key, corpus, bootstrap, seed, resa
         seed=seed,
         resample=resample,
         corpus=list(corpus) or None,
+        topic=topic,
+        by=list(by),
+        weights=not unweighted,
     )
     if disagreements_out and "text" not in result.disagreements.columns:
         raise AgendaError("--disagreements needs the units' text: code with --keep-text, or give --corpus and -c")
@@ -496,12 +529,28 @@ def agree_command(coded, gold, codebook_path, key, corpus, bootstrap, seed, resa
             note(f"agenda: {missing.height} units only in the {name}, not compared: {listed}{more}")
     if result.missing_items:
         note(f"agenda: items not in the gold table, not compared: {', '.join(result.missing_items)}")
+    if result.strata is not None:
+        for stratum, units in result.strata.filter(pl.col("compared") == 0).select("stratum", "units").iter_rows():
+            note(
+                f"agenda: stratum {stratum!r}: no unit coded by hand; the weighted figures leave out its {units:g} "
+                "units"
+            )
     provenance = _audit_provenance(codebook)
     if out:
         write_table(result.table(), out, provenance)
     if disagreements_out:
         write_table(result.disagreements, disagreements_out, provenance)
         note(f"agenda: {result.disagreements.height} disagreements -> {disagreements_out}")
+    if by_out:
+        write_table(result.by, by_out, provenance)
+    if confusion_out:
+        write_table(result.topics.confusion, confusion_out, provenance)
+    if confusion_plot:
+        from agenda.confusion import plot_confusion
+
+        labels = {item.id: item.label for item in codebook.items}
+        plot_confusion(result.topics.confusion, confusion_plot, labels).clear()
+        note(f"agenda: confusion matrix -> {confusion_plot}")
 
 
 @main.command("kwic")
@@ -818,3 +867,244 @@ def demo_command(out_dir):
     coded = pl.read_csv(Path(out_dir) / "coded.csv")
     click.echo(f"\nUnits coded per item ({coded.height} paragraphs of {coded['doc_id'].n_unique()} documents):")
     show(coverage(coded, load_codebook(CODEBOOK)))
+
+
+# Validation: sample, sample-size, alpha, diff (agree is above).
+@main.command("sample")
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
+@codebook_option
+@click.option("-n", "n", required=True, type=COUNT, help="Units to draw.")
+@click.option(
+    "-o", "--output", "out", required=True, help="The coding sheet (.csv, .parquet, or .xlsx with the xlsx extra)."
+)
+@click.option("--key", "key_out", help="The key: strata, probabilities, the codebook's codes (default: SHEET.key.csv).")
+@click.option(
+    "--strata",
+    type=click.Choice(["coded", "primary", "none"]),
+    default="coded",
+    show_default=True,
+    help="Units coded for some item vs none, by primary item, or no strata.",
+)
+@click.option("--by", multiple=True, help="Also stratify by this metadata column (repeatable).")
+@click.option(
+    "--allocation",
+    type=click.Choice(["equal", "proportional"]),
+    default="equal",
+    show_default=True,
+    help="Units per stratum: the same number, or in proportion to its size.",
+)
+@click.option("--context", default=0, show_default=True, type=click.IntRange(0, 20), help="Paragraphs before/after.")
+@click.option("--seed", default=1, show_default=True, type=SEED, help="Seed of the draw.")
+@split_option("--unit")
+@click.option("--date-column", help="The corpus column of dates that rules with date bounds read (default: date).")
+@with_read_options
+def sample_command(corpus, codebook_path, n, out, key_out, strata, by, allocation, context, seed, unit, **options):
+    """Draw a stratified random sample of units for human coding: a SHEET with the text and empty
+    item columns (in random order, no hint of the codes) and a KEY with the codes and each unit's
+    inclusion probability, which `agenda agree KEY --gold SHEET` uses to weight figures to the corpus.
+
+    \b
+    Examples:
+      agenda sample examples/corpus -c codebook/us-russia-2021.yaml -n 40 --by language -o sheet.csv
+      agenda sample news.csv -c my.yaml -n 400 --context 1 -o sheet.xlsx --key sheet.key.csv
+      agenda agree sheet.key.csv --gold sheet-coded.csv -c my.yaml
+    """
+    from agenda.codebook import load_codebook
+    from agenda.export import output_files
+    from agenda.sample import key_path, sample, write_sample
+
+    key_out = key_out or key_path(out)
+    refuse_overwrite(
+        [*output_files(key_out), *output_files(out, "csv" if str(out).endswith(".xlsx") else None)],
+        [*corpus, codebook_path],
+    )
+    codebook = load_codebook(codebook_path)
+    drawn = sample(
+        list(corpus),
+        codebook,
+        n,
+        strata=strata,
+        by=list(by),
+        allocation=allocation,
+        seed=seed,
+        context=context,
+        unit=unit,
+        progress=Progress(),
+        **options,
+    )
+    provenance = {
+        **codebook.provenance(),
+        "sample_seed": str(seed),
+        "sample_strata": strata,
+        "sample_by": ",".join(by),
+        "sample_allocation": allocation,
+    }
+    write_sample(drawn, out, key_out, provenance)
+    show(drawn.strata, err=True)
+    note(f"agenda: {drawn.sheet.height} units -> {out} (to code), key -> {key_out} (keep it from the coders)")
+
+
+@main.command("sample-size")
+@click.option(
+    "--width",
+    required=True,
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="Total width of the interval, e.g. 0.1 for +/- 5 points.",
+)
+@click.option("--expected", default=0.5, show_default=True, type=LEVEL, help="Expected precision or recall.")
+@click.option("--level", default=0.95, show_default=True, type=LEVEL, help="Confidence level.")
+@click.option("--population", type=COUNT, help="Units in the corpus stratum (finite population correction).")
+def sample_size_command(width, expected, level, population):
+    """Units needed in a measure's denominator (coded units for precision, human-coded for recall)
+    for an interval of the given width.
+
+    \b
+    Example:
+      agenda sample-size --width 0.1 --expected 0.8      # 246 coded units for precision 0.8 +/- 0.05
+    """
+    from agenda.sample import sample_size
+
+    click.echo(sample_size(width, expected, level, population))
+
+
+@main.command("alpha")
+@click.argument("sheets", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-c", "--codebook", "codebook_path", type=click.Path(dir_okay=False, path_type=Path), help="Compare its items."
+)
+@click.option("--column", "columns", multiple=True, help="Compare this column (repeatable; e.g. a topic column).")
+@click.option("--key", default="doc_id,unit", show_default=True, help="The sheets' columns for doc_id and unit.")
+@click.option(
+    "--bootstrap", default=1000, show_default=True, type=click.IntRange(0, RESAMPLES.max), help="Resamples (0: none)."
+)
+@click.option("--seed", default=1, show_default=True, type=SEED, help="Seed of the bootstrap.")
+@click.option("-o", "--output", "out", help="Write the table (.csv or .parquet).")
+def alpha_command(sheets, codebook_path, columns, key, bootstrap, seed, out):
+    """Krippendorff's alpha (nominal) between two or more coders' SHEETS, per item, with a bootstrap interval.
+
+    \b
+    Examples:
+      agenda alpha coder1.csv coder2.csv coder3.xlsx -c codebook/us-russia-2021.yaml
+      agenda alpha a.csv b.csv --column majortopic -o alpha.csv
+    """
+    from agenda.alpha import alpha
+    from agenda.codebook import load_codebook
+    from agenda.export import input_files, output_files, write_table
+
+    refuse_overwrite(output_files(out), [p for s in sheets for p in input_files(s)] + [codebook_path])
+    codebook = load_codebook(codebook_path) if codebook_path else None
+    keys = [k.strip() for k in key.split(",") if k.strip()]
+    table = alpha(list(sheets), codebook, list(columns) or None, key=keys, bootstrap=bootstrap, seed=seed)
+    show(table)
+    if out:
+        write_table(table, out, _audit_provenance(codebook))
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--by", multiple=True, help="Shares by this metadata column (repeatable).")
+@click.option("-o", "--output", "out", help="Write the changed units (.csv or .parquet).")
+@click.option("--shares-output", "shares_out", help="Write the shares before and after (.csv or .parquet).")
+@split_option("--unit")
+@click.option("--date-column", help="The corpus column of dates that rules with date bounds read (default: date).")
+@with_read_options
+def diff_command(old, new, corpus, by, out, shares_out, unit, **options):
+    """What changes on CORPUS from codebook OLD to NEW: units gained and lost per item, with the rules
+    that fired, and how every share moves. Exits 1 when anything changes (a guard for CI), else 0.
+
+    \b
+    Examples:
+      agenda diff codebook-1.0.yaml codebook-1.1.yaml examples/corpus --by source
+      agenda diff old.yaml new.yaml news.csv -o changed-units.csv --shares-output moved.csv
+    """
+    from agenda.codebook import load_codebook
+    from agenda.diff import diff, format_diff
+    from agenda.export import output_files, write_table
+
+    refuse_overwrite([*output_files(out), *output_files(shares_out)], [old, new, *corpus])
+    old_cb, new_cb = load_codebook(old), load_codebook(new)
+    result = diff(old_cb, new_cb, list(corpus), by=list(by), unit=unit, **options)
+    click.echo(format_diff(result))
+    provenance = {**{f"old_{k}": v for k, v in old_cb.provenance().items()}, **new_cb.provenance()}
+    if out:
+        write_table(result.units, out, provenance)
+    if shares_out:
+        write_table(result.shares, shares_out, provenance)
+    sys.exit(1 if result.changed else 0)
+
+
+@main.command("rule-precision")
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
+@codebook_option
+@click.option(
+    "--gold", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Human codes (0/1 per item)."
+)
+@click.option("--key", default="doc_id,unit", show_default=True, help="GOLD's columns for doc_id and unit.")
+@click.option("--window", default=5, show_default=True, type=click.IntRange(0, 1000), help="Context tokens each side.")
+@click.option("-o", "--output", "out", help="Write the per-rule table (.csv or .parquet).")
+@click.option("--errors", "errors_out", help="Write the false positives and negatives as kwic lines.")
+@split_option("--unit")
+@click.option("--date-column", help="The corpus column of dates that rules with date bounds read (default: date).")
+@with_read_options
+def rule_precision_command(corpus, codebook_path, gold, key, window, out, errors_out, unit, **options):
+    """Per rule: the gold units it fires in, how many the human codes as the item (precision), and
+    the item's F1 without the rule; false positives and negatives as kwic lines.
+
+    \b
+    Examples:
+      agenda rule-precision examples/corpus -c codebook/us-russia-2021.yaml --gold sheet-coded.csv --errors errors.csv
+    """
+    from agenda.codebook import load_codebook
+    from agenda.export import input_files, output_files, write_table
+    from agenda.rule_precision import rule_precision
+
+    refuse_overwrite([*output_files(out), *output_files(errors_out)], [*corpus, codebook_path, *input_files(gold)])
+    codebook = load_codebook(codebook_path)
+    keys = [k.strip() for k in key.split(",") if k.strip()]
+    result = rule_precision(list(corpus), codebook, gold, key=keys, window=window, unit=unit, **options)
+    fired = result.rules.filter(pl.col("units") > 0)
+    show(fired)
+    note(f"agenda: {result.rules.height - fired.height} rules fire in no gold unit (all rules: -o)")
+    fp = result.errors.filter(pl.col("error") == "false positive").select("doc_id", "unit", "item").n_unique()
+    fn = result.errors.filter(pl.col("error") == "false negative").select("doc_id", "unit", "item").n_unique()
+    note(f"agenda: false positives: {fp}, false negatives: {fn} (their lines: --errors)")
+    provenance = codebook.provenance()
+    if out:
+        write_table(result.rules, out, provenance)
+    if errors_out:
+        write_table(result.errors, errors_out, provenance)
+
+
+@main.command("corrected-shares")
+@click.argument("shares_table", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--agreement",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The per-item table `agenda agree -o` wrote (weighted rows are used when present).",
+)
+@click.option("--level", default=0.95, show_default=True, type=LEVEL, help="Confidence level of the interval.")
+@click.option("-o", "--output", "out", help="Write the table (.csv or .parquet).")
+def corrected_shares_command(shares_table, agreement, level, out):
+    """Unit shares corrected for the codebook's measured errors: (q - FPR) / (TPR - FPR), with a
+    delta-method interval; assumes the codebook errs in every group as in the validation sample.
+
+    \b
+    Example:
+      agenda shares coded.csv --by source -o shares.csv
+      agenda agree sheet.key.csv --gold coder-a.csv -c codebook.yaml -o agreement.csv
+      agenda corrected-shares shares.csv --agreement agreement.csv -o corrected.csv
+    """
+    from agenda.corrected import corrected_shares
+    from agenda.export import input_files, output_files, write_table
+
+    refuse_overwrite(output_files(out), [*input_files(shares_table), *input_files(agreement)])
+    table = corrected_shares(shares_table, agreement, level)
+    keep = [c for c in table.columns if c not in ("measure", "label", "parent", "docs", "ci_low", "ci_high")]
+    show(table.select(keep).with_columns(pl.col(pl.Float64).round(4)))
+    if out:
+        from agenda import __version__
+
+        write_table(table, out, {"agenda_version": __version__, "corrected_level": str(level)})

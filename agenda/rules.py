@@ -67,12 +67,16 @@ def rules(
         for rule in c.item.rules:
             k = rule_number(c, rule)
             n_units, n_hits = counts.get((c.item.id, k), (0, 0))
-            changed = _decisive(tokens, events, coding, codebook, c, rule, fired) if n_hits else 0
+            changed = (
+                decisive_units(tokens, events, coding, codebook, c, rule, fired)["_row"].n_unique() if n_hits else 0
+            )
             rows.append((c.item.id, rule.kind, rule.display, rule.language, n_units, n_hits, changed))
         for k, rule in enumerate(c.all_excludes):
             found = _exclude_matches(tokens, c, k)
             n_units, n_hits = found["_row"].n_unique(), found.height
-            changed = _decisive(tokens, events, coding, codebook, c, rule, found) if n_hits else 0
+            changed = (
+                decisive_units(tokens, events, coding, codebook, c, rule, found)["_row"].n_unique() if n_hits else 0
+            )
             rows.append((c.item.id, "exclude", rule.display, rule.language, n_units, n_hits, changed))
     table = pl.DataFrame(rows, schema=list(RULES_SCHEMA.items())[:-1], orient="row")
     return table.with_columns((pl.col("hits") == 0).alias("never_fires"))
@@ -124,7 +128,7 @@ def _without(compiled: CompiledItem, rule: Rule) -> CompiledItem:
     )
 
 
-def _decisive(
+def decisive_units(
     tokens: pl.DataFrame,
     events: pl.DataFrame,
     coding: pl.DataFrame,
@@ -132,8 +136,9 @@ def _decisive(
     compiled: CompiledItem,
     rule: Rule,
     fired: pl.DataFrame,
-) -> int:
-    """Units whose coding changes when the rule alone is removed.
+) -> pl.DataFrame:
+    """The (item, _row, coded) pairs whose coding changes when the rule alone is removed: coded
+    False where the unit is lost for the item, True where it is gained.
 
     Removing a rule changes the item's events only in units where the rule fired (elsewhere
     longest-first matching picks the same matches), so only those are recoded, with the item
@@ -175,6 +180,6 @@ def _decisive(
     after = new_coding.filter(pl.col("coded")).select("item", "_row")
     if alone:
         before = before.filter(pl.col("_row").is_in(rows.implode()))
-    lost = before.join(after, on=["item", "_row"], how="anti")
-    gained = after.join(before, on=["item", "_row"], how="anti")
-    return pl.concat([lost, gained])["_row"].n_unique()
+    lost = before.join(after, on=["item", "_row"], how="anti").with_columns(pl.lit(False).alias("coded"))
+    gained = after.join(before, on=["item", "_row"], how="anti").with_columns(pl.lit(True).alias("coded"))
+    return pl.concat([lost, gained])
