@@ -84,24 +84,36 @@ def code_dataset(
     plan = plan_partitions(reader, (text_column, id_column, encoding, infer_types), partition_bytes)
     coding = {"unit": unit, "long": long, "keep_text": keep_text, "date_column": date_column}
     keys = [f"{p.key}|{json.dumps(coding, sort_keys=True)}" for p in plan]
-    mine = [p for p in plan if shard is None or p.index % shard[1] == shard[0] - 1]
     if out_dir.exists() and not out_dir.is_dir():
         raise AgendaError(f"{out_dir}: exists and is not a folder; a coded dataset is a folder")
     if not out_dir.parent.is_dir():
         raise AgendaError(f"{out_dir}: folder {out_dir.parent} does not exist")
-    out_dir.mkdir(exist_ok=True)
+    client, cluster = _client(dask) if dask is not None else (None, None)  # reached before anything is written
+    try:
+        out_dir.mkdir(exist_ok=True)
+        return _code_partitions(out_dir, codebook, reader, plan, keys, shard, coding, paths, client, progress)
+    finally:
+        if cluster is not None or isinstance(dask, str):
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _code_partitions(out_dir, codebook, reader, plan, keys, shard, coding, paths, client, progress) -> Written:
+    """Code the partitions of this run not yet in out_dir (on Dask when client), then write the manifest."""
+    mine = [p for p in plan if shard is None or p.index % shard[1] == shard[0] - 1]
     sha = codebook.sha256
     todo = [p for p in mine if not partition_done(out_dir, p.index, keys[p.index], sha)]
     names = ", ".join(map(str, paths))
     task = (reader.schema, names, codebook, coding, out_dir, codebook.provenance())
-    if dask is None:
+    if client is None:
         done_bytes = 0
         for n, partition in enumerate(todo, 1):
             done_bytes += _code_one(partition, keys[partition.index], *task)
             if progress:
                 progress(n, len(todo), done_bytes)
     else:
-        _run_on_dask(dask, todo, keys, task, progress)
+        _run_on_dask(client, todo, keys, task, progress)
     return _finish(out_dir, codebook, plan, keys, mine, shard, coding, paths, len(todo))
 
 
@@ -152,15 +164,12 @@ def _client(dask):
         raise AgendaError(f"cannot reach the Dask scheduler at {dask}: {why}") from None
 
 
-def _run_on_dask(dask, todo: list[Partition], keys: list[str], task: tuple, progress) -> None:
+def _run_on_dask(client, todo: list[Partition], keys: list[str], task: tuple, progress) -> None:
     """Code the partitions on a Dask cluster; a worker that dies has its partition run again elsewhere."""
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
-    client, cluster = _client(dask)
-    try:
-        if not todo:
-            return
+    if todo:
         schema, names, codebook, coding, out_dir, provenance = task
         shared = client.scatter([codebook], broadcast=True)[0]  # once to every worker, not once a task
         futures = client.map(
@@ -189,11 +198,6 @@ def _run_on_dask(dask, todo: list[Partition], keys: list[str], task: tuple, prog
             ) from None
         finally:
             client.cancel(futures)
-    finally:
-        if cluster is not None or isinstance(dask, str):
-            client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def _finish(
@@ -228,7 +232,7 @@ def _finish(
     }
     documents = check_documents([out_dir], [manifest], whole=shard is None)
     written = Written([write_manifest(out_dir, manifest)])
-    return _described(written, manifest, codebook, documents, coded, len(mine) - coded)
+    return describe_written(written, manifest, codebook, documents, coded, len(mine) - coded)
 
 
 def check_documents(folders: list[Path], manifests: list[dict], whole: bool) -> pl.DataFrame:
@@ -248,7 +252,9 @@ def check_documents(folders: list[Path], manifests: list[dict], whole: bool) -> 
     return documents
 
 
-def _described(written: Written, manifest: dict, codebook: Codebook, documents: pl.DataFrame, coded: int, skipped: int):
+def describe_written(
+    written: Written, manifest: dict, codebook: Codebook, documents: pl.DataFrame, coded: int, skipped: int
+):
     written.rows = manifest["rows"]
     written.codebook = codebook
     written.coverage = None if manifest["options"]["long"] or documents.is_empty() else coverage_of(documents, codebook)

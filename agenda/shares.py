@@ -39,8 +39,12 @@ _MONTHS = {"1mo": 1, "3mo": 3, "1y": 12}
 
 
 def scan_coded(path: str | Path) -> tuple[pl.LazyFrame, dict[str, str]]:
-    """Scan a coded table (CSV or Parquet) lazily; returns it with its provenance."""
+    """Scan a coded table (CSV, Parquet, or a coded dataset's folder) lazily; returns it with its provenance."""
     path = Path(path)
+    if path.is_dir():  # a coded dataset of `agenda code --dask/--shard`
+        from agenda.dataset import scan_dataset
+
+        return scan_dataset(path)
     if not path.is_file():
         raise AgendaError(f"{path}: no such file")
     suffix = path.suffix.lower()
