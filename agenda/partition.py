@@ -18,7 +18,17 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from agenda.corpus import BATCH_BYTES, Corpus, Source, _codec, align, check_ids, open_source
+from agenda.corpus import (
+    BATCH_BYTES,
+    TABLE_SUFFIXES,
+    Corpus,
+    Source,
+    _codec,
+    _table_error,
+    align,
+    check_ids,
+    open_source,
+)
 from agenda.errors import AgendaError
 
 PARTITION_BYTES = 256 * 2**20  # bytes of input in a partition, by default
@@ -130,8 +140,8 @@ def read_partition(partition: Partition, schema: pl.Schema, names: str) -> pl.Da
         try:
             rows = _read_rows(partition)
         except Exception as exc:  # polars' parse errors come in several classes
-            first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
-            raise AgendaError(f"{source.path}: malformed table near byte {partition.start}: {first}") from None
+            kind = TABLE_SUFFIXES[source.path.suffix.lower()]
+            raise _table_error(source.path, kind, partition.options[2], exc) from None
         docs = source.rows(rows, partition.before)
     docs = align(docs, schema)
     check_ids(docs["doc_id"], names, source.path, partition.before)

@@ -135,3 +135,21 @@ def test_a_scheduler_that_cannot_be_reached_is_one_line(corpus, tmp_path):
         main, ["code", str(folder / "news.csv"), "-c", str(codebook), "-o", str(out), "--dask", "local:0"]
     )
     assert result.exit_code == 2 and "a local cluster has 1 to 256 workers" in result.output
+
+
+def test_bad_bytes_found_by_a_worker_are_one_line_and_no_manifest(client, tmp_path):
+    rows = [f"r{i},a few words of text number {i}" for i in range(12_000)]
+    data = ("doc_id,text\n" + "\n".join(rows) + "\n").encode()
+    at = data.index(b"r11000,") + 3
+    (tmp_path / "big.csv").write_bytes(data[:at] + b"\xff" + data[at:])  # past the rows the client reads first
+    codebook = tmp_path / "cb.yaml"
+    codebook.write_text(CODEBOOK)
+    out = tmp_path / "out"
+    args = ["code", str(tmp_path / "big.csv"), "-c", str(codebook), "-o", str(out), "--dask", client.scheduler.address]
+    result = CliRunner().invoke(main, [*args, "--partition-mb", "1"])
+    assert result.exit_code == 2, result.output
+    with pytest.raises(agenda.AgendaError) as single:  # what one process says of the same file
+        agenda.code_to(tmp_path / "big.csv", codebook, tmp_path / "one.csv")
+    assert f"not valid utf-8 at byte {at}" in str(single.value)
+    assert result.output.strip().splitlines() == [f"agenda: error: {single.value}"]
+    assert not (out / "manifest.json").exists() and not list(out.rglob(".*agenda-*"))
