@@ -104,3 +104,11 @@ def scan_dataset(out_dir: str | Path) -> tuple[pl.LazyFrame, dict[str, str]]:
     provenance = {k: str(v) for k, v in manifest["provenance"].items()}
     provenance["items"] = json.dumps(manifest["items"], ensure_ascii=False)
     return pl.scan_parquet(paths), provenance
+
+
+def scan_sums(out_dir: str | Path) -> pl.LazyFrame | None:
+    """A dataset's per-document sums (agenda.kernel), for shares; None for a long table's dataset."""
+    manifest = read_manifest(out_dir)
+    if manifest["options"]["long"] or not manifest["partitions"]:
+        return None
+    return pl.scan_parquet(dataset_parts(out_dir, manifest, "documents"))

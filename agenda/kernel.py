@@ -8,8 +8,9 @@ docs is a frame of whole documents (doc_id, text, metadata), as `agenda.Corpus` 
 table is the coded table of those documents (wide, or long with long=True), the same rows that
 `agenda.code` gives for them; documents has one row a document of docs: doc_id, its metadata,
 and, for the wide table, the sums that merge by concatenation (documents are never split):
-units, n_words, and per item `hits_<item>` and `units_<item>` (units coded for it). Summed over
-documents they give the coverage table of the whole corpus, whatever the partitioning.
+units, n_words, and per item the units and words coded for it and the units it is primary in
+(the sums `agenda.shares` reads, for every measure) and its hits. Summed over documents they give
+the shares and the coverage table of the whole corpus, whatever the partitioning.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import polars as pl
 from agenda.code import code_documents
 from agenda.codebook import Codebook
 from agenda.errors import AgendaError
+from agenda.shares import document_sums as shares_sums
 
 
 def code_partition(
@@ -37,17 +39,20 @@ def code_partition(
 
 
 def document_sums(docs: pl.DataFrame, table: pl.DataFrame, codebook: Codebook, long: bool) -> pl.DataFrame:
-    """One row a document of docs: doc_id, metadata and (for a wide table) its sums; 0 for a document without units."""
+    """One row a document of docs: doc_id, metadata and (for a wide table) its sums; 0 for a document without units.
+
+    The sums are those of `agenda.shares.document_sums`, and per item `hits_<item>` and
+    `units_<item>` (units coded for the item itself), for the coverage table.
+    """
     meta = docs.drop("text")
     if long:
         return meta
     ids = codebook.item_ids
-    sums = table.group_by("doc_id").agg(
-        pl.len().cast(pl.Int64).alias("units"),
-        pl.col("n_words").cast(pl.Int64).sum(),
+    own = table.group_by("doc_id", maintain_order=True).agg(
         *[pl.col(i).sum().alias(f"hits_{i}") for i in ids],
         *[(pl.col(i) > 0).sum().cast(pl.Int64).alias(f"units_{i}") for i in ids],
     )
+    sums = shares_sums(table, codebook).join(own, on="doc_id", how="left", maintain_order="left")
     counts = [c for c in sums.columns if c != "doc_id"]
     clash = [c for c in counts if c in meta.columns]
     if clash:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import polars as pl
@@ -197,3 +198,53 @@ def test_a_partition_of_boilerplate_alone_is_no_error(tmp_path):
     written = agenda.code_dataset(path, codebook, tmp_path / "out", shard="1/1", partition_bytes=10)
     assert written.rows == 1 and scan_dataset(tmp_path / "out")[0].collect()["a"].to_list() == [1]
     assert agenda.code_dataset(FOLDER, FLAGSHIP, tmp_path / "f", shard="1/1", partition_bytes=4000).rows == 71
+
+
+PARENTS = """
+- id: security
+  code: 1
+  label: Security
+  terms: {en: [border]}
+- id: arms
+  code: 2
+  label: Arms control
+  parent: security
+  terms: {en: [arms control]}
+- id: ukraine
+  code: 3
+  label: Ukraine
+  parent: security
+  terms: {en: [ukraine]}
+- id: energy
+  code: 4
+  label: Energy
+  terms: {en: [gas]}
+"""
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"measure": "units", "by": "source"},
+        {"measure": "words", "period": "week"},
+        {"measure": "primary", "by": "source", "period": "month"},
+        {"measure": "units", "ci": "wilson"},
+    ],
+)
+def test_shares_of_a_dataset_come_from_its_document_sums_and_equal_those_of_the_table(tmp_path, monkeypatch, options):
+    write_table_corpus(tmp_path, 90)
+    codebook = tmp_path / "parents.yaml"
+    codebook.write_text("codebook: p\nversion: '1'\nitems:\n" + "\n".join("  " + ln for ln in PARENTS.splitlines()))
+    agenda.code_to(tmp_path / "news.csv", codebook, tmp_path / "one.csv")
+    agenda.code_dataset(tmp_path / "news.csv", codebook, tmp_path / "ds", shard="1/1", partition_bytes=1200)
+    expected = agenda.shares(tmp_path / "one.csv", codebook, seed=7, resamples=200, **options)
+    unnamed = agenda.shares(tmp_path / "one.csv", seed=7, resamples=200, **options)  # items from the columns
+    assert agenda.shares(tmp_path / "ds", seed=7, resamples=200, **options).write_csv() == unnamed.write_csv()
+
+    def no_units(*args):
+        raise AssertionError("the units were read, not the per-document sums")
+
+    monkeypatch.setattr(importlib.import_module("agenda.shares"), "_unit_indicators", no_units)
+    got = agenda.shares(tmp_path / "ds", codebook, seed=7, resamples=200, **options)
+    assert got.write_csv() == expected.write_csv()
+    assert got.filter(pl.col("item") == "security")["units_with_item"].sum() > 0
