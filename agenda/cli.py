@@ -85,9 +85,10 @@ def show(table: pl.DataFrame, err: bool = False) -> None:
 class Progress:
     """A one-line progress report on stderr (only when stderr is a terminal)."""
 
-    def __init__(self, quiet: bool = False):
+    def __init__(self, quiet: bool = False, what: str = "units"):
         self.enabled = not quiet and sys.stderr.isatty()
         self.started = time.perf_counter()
+        self.what = what
 
     def __call__(self, done: int, total: int, done_bytes: int) -> None:
         seconds = time.perf_counter() - self.started
@@ -95,8 +96,8 @@ class Progress:
             return
         eta = seconds * (total - done) / max(done, 1)
         line = (
-            f"\ragenda: {done:,}/{total:,} units, {done_bytes / 1e6:,.1f} MB, "
-            f"{done_bytes / 1e6 / seconds:,.1f} MB/s, {done / seconds:,.0f} units/s, ETA {eta:,.0f}s"
+            f"\ragenda: {done:,}/{total:,} {self.what}, {done_bytes / 1e6:,.1f} MB, "
+            f"{done_bytes / 1e6 / seconds:,.1f} MB/s, {done / seconds:,.0f} {self.what}/s, ETA {eta:,.0f}s"
         )
         click.echo(line + ("\n" if done == total else ""), err=True, nl=False)
 
@@ -275,14 +276,14 @@ def code_command(
             keep_text=keep_text,
             date_column=date_column,
             partition_bytes=partition_mb * 2**20,
-            progress=Progress(quiet),
+            progress=Progress(quiet, "partitions"),
             text_column=text_column,
             id_column=id_column,
             encoding=encoding,
             infer_types=infer_types,
         )
-        skipped = f", {written.skipped} partitions already coded" if written.skipped else ""
-        summarize(written, long, started, f"{written.partitions} partitions{skipped}", quiet)
+        skipped = f", {plural(written.skipped, 'partition')} already coded" if written.skipped else ""
+        summarize(written, long, started, f"{plural(written.partitions, 'partition')}{skipped}", quiet)
         return
     written = code_to(
         list(corpus),
@@ -301,6 +302,10 @@ def code_command(
     )
     report_written(written)
     summarize(written, long, started, "", quiet)
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def summarize(written, long: bool, started: float, extra: str, quiet: bool, verb: str = "coded") -> None:

@@ -76,6 +76,8 @@ def code_dataset(
         raise AgendaError("give --dask or --shard, not both (a shard is one job of an array, without Dask)")
     shard = parse_shard(shard)
     paths = [Path(p) for p in (corpus if isinstance(corpus, list) else [corpus])]
+    if str(out_dir) == "-":
+        raise AgendaError("a coded dataset (--dask, --shard) is a folder: give its name with -o, not -")
     out_dir = Path(out_dir)
     check_outputs([out_dir], [*paths, codebook if isinstance(codebook, (str, Path)) else None])
     if not isinstance(codebook, Codebook):

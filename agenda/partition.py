@@ -118,9 +118,9 @@ def _row_ends(path: Path, quoted: bool) -> np.ndarray:
             data = np.frombuffer(block, dtype=np.uint8)
             newlines = np.flatnonzero(data == 10)
             if quoted:  # a newline ends a row when an even number of quotes came before it
-                before = np.cumsum(data == 34, dtype=np.int64)
-                inside = (quotes + before[newlines]) % 2 == 1
-                quotes += int(before[-1])
+                marks = np.flatnonzero(data == 34)
+                inside = (quotes + np.searchsorted(marks, newlines)) % 2 == 1
+                quotes += len(marks)
                 newlines = newlines[~inside]
             found.append(newlines + offset + 1)
             offset += len(block)

@@ -47,13 +47,18 @@ def single(corpus: Path, codebook: Path, out: Path) -> dict[str, float]:
     return {"cpu": cpu, "rss_mb": after.ru_maxrss / 1024, "wall": wall}
 
 
-def on_dask(corpus: Path, codebook: Path, out: Path, workers: int, partition_mb: int) -> dict:
+def on_dask(corpus: Path, codebook: Path, out: Path, workers: int, partition_mb: int, threads: int) -> dict:
     import agenda
     from distributed import Client, LocalCluster
 
     started = time.perf_counter()
     cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        env={"POLARS_MAX_THREADS": str(threads)},
     )
     client = Client(cluster)
     up = time.perf_counter() - started
@@ -85,18 +90,20 @@ def main() -> None:
     parser.add_argument("--codebook", type=Path, default=FLAGSHIP)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--partition-mb", type=int, default=256)
+    parser.add_argument("--polars-threads", type=int, default=1, help="POLARS_MAX_THREADS of each worker")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="agenda-dask-bench-", dir=HERE / "data"))
     try:
         one = single(args.corpus, args.codebook, work / "single.parquet")
         print(f"single process: {one['cpu']:.1f} s CPU, peak RSS {one['rss_mb']:.0f} MB, {one['wall']:.1f} s wall")
-        dask = on_dask(args.corpus, args.codebook, work / "dataset", args.workers, args.partition_mb)
+        dask = on_dask(args.corpus, args.codebook, work / "dataset", args.workers, args.partition_mb, args.polars_threads)
         from agenda.dataset import scan_dataset
 
         same = scan_dataset(work / "dataset")[0].collect().equals(pl.read_parquet(work / "single.parquet"))
         total = dask["client_cpu"] + sum(dask["worker_cpu"].values())
         print(
-            f"dask, {args.workers} workers, {dask['partitions']} partitions of {args.partition_mb} MB: "
+            f"dask, {args.workers} workers ({args.polars_threads} polars threads each), "
+            f"{dask['partitions']} partitions of {args.partition_mb} MB: "
             f"{total:.1f} s CPU (client and scheduler {dask['client_cpu']:.1f}, workers "
             + ", ".join(f"{c:.1f}" for c in dask["worker_cpu"].values())
             + f"), {dask['wall']:.1f} s wall after {dask['startup_wall']:.1f} s to start the cluster"

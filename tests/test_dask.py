@@ -114,10 +114,10 @@ def test_the_cli_codes_on_a_scheduler_given_by_address(client, corpus, tmp_path)
     args = ["code", str(folder / "news.parquet"), "-c", str(codebook), "-o", str(out), "--partition-mb", "1"]
     result = CliRunner().invoke(main, [*args, "--dask", client.scheduler.address])
     assert result.exit_code == 0, result.output
-    assert "agenda: coded 240 units (1 partitions)" in result.output
+    assert "agenda: coded 240 units (1 partition)" in result.output
     assert scan_dataset(out)[0].collect().equals(agenda.code(folder / "news.parquet", codebook))
     again = CliRunner().invoke(main, [*args, "--dask", client.scheduler.address])
-    assert "(0 partitions, 1 partitions already coded)" in again.output
+    assert "(0 partitions, 1 partition already coded)" in again.output
 
 
 def test_a_scheduler_that_cannot_be_reached_is_one_line(corpus, tmp_path):
