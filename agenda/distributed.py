@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -149,8 +150,15 @@ def _client(dask):
         workers = int(local[1])
         if not 1 <= workers <= MAX_LOCAL_WORKERS:
             raise AgendaError(f"--dask {dask}: a local cluster has 1 to {MAX_LOCAL_WORKERS} workers")
+        # Each worker codes one partition at a time, with its share of the cores for polars.
+        threads = os.environ.get("POLARS_MAX_THREADS") or str(max(1, (os.cpu_count() or 1) // workers))
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            env={"POLARS_MAX_THREADS": threads},
         )
         return Client(cluster), cluster
     try:

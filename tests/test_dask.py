@@ -153,3 +153,13 @@ def test_bad_bytes_found_by_a_worker_are_one_line_and_no_manifest(client, tmp_pa
     assert f"not valid utf-8 at byte {at}" in str(single.value)
     assert result.output.strip().splitlines() == [f"agenda: error: {single.value}"]
     assert not (out / "manifest.json").exists() and not list(out.rglob(".*agenda-*"))
+
+
+def test_local_n_makes_a_cluster_of_its_own_for_a_folder_corpus(tmp_path):
+    from conftest import FLAGSHIP, REPO
+
+    folder = REPO / "examples" / "corpus"
+    args = ["code", str(folder), "-c", str(FLAGSHIP), "-o", str(tmp_path / "out"), "--dask", "local:1", "-q"]
+    result = CliRunner().invoke(main, [*args, "--partition-mb", "1"])
+    assert result.exit_code == 0, result.output
+    assert scan_dataset(tmp_path / "out")[0].collect().equals(agenda.code(folder, FLAGSHIP))
