@@ -57,6 +57,16 @@ def partition_done(out_dir: Path, index: int, key: str, sha256: str) -> bool:
     return meta.get("partition") == key and meta.get("codebook_sha256") == sha256
 
 
+def remove_other_parts(out_dir: Path, indexes: set[int]) -> None:
+    """Remove the part files of partitions not in indexes (left by a run with another plan)."""
+    for folder in ("coded", "documents"):
+        for path in (out_dir / folder).glob("part-*.parquet"):
+            number = path.name.removeprefix("part-").removesuffix(".parquet")
+            if number.isdigit() and int(number) not in indexes:
+                with writing(path):
+                    path.unlink()
+
+
 def write_manifest(out_dir: Path, manifest: dict) -> Path:
     """Write the manifest (last: it makes the folder a dataset)."""
     path = out_dir / MANIFEST

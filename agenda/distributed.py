@@ -21,7 +21,14 @@ import polars as pl
 
 from agenda.codebook import Codebook, load_codebook
 from agenda.corpus import BATCH_BYTES, Corpus, text_bytes
-from agenda.dataset import dataset_parts, part_paths, partition_done, write_manifest, write_partition
+from agenda.dataset import (
+    dataset_parts,
+    part_paths,
+    partition_done,
+    remove_other_parts,
+    write_manifest,
+    write_partition,
+)
 from agenda.errors import AgendaError
 from agenda.export import Written, item_labels
 from agenda.kernel import code_partition, coverage_of
@@ -91,7 +98,7 @@ def code_dataset(
         raise AgendaError(f"{out_dir}: exists and is not a folder; a coded dataset is a folder")
     if not out_dir.parent.is_dir():
         raise AgendaError(f"{out_dir}: folder {out_dir.parent} does not exist")
-    client, cluster = _client(dask) if dask is not None else (None, None)  # reached before anything is written
+    client, cluster = connect(dask) if dask is not None else (None, None)  # reached before anything is written
     try:
         out_dir.mkdir(exist_ok=True)
         return _code_partitions(out_dir, codebook, reader, plan, keys, shard, coding, paths, client, progress)
@@ -137,7 +144,7 @@ def _code_one(
     return text_bytes(docs)
 
 
-def _client(dask):
+def connect(dask):
     """A distributed.Client for dask (see code_dataset), and the LocalCluster made for it, if any."""
     try:
         from distributed import Client, LocalCluster
@@ -241,6 +248,7 @@ def _finish(
         "partitions": parts,
     }
     documents = check_documents([out_dir], [manifest], whole=shard is None)
+    remove_other_parts(out_dir, {p.index for p in mine})
     written = Written([write_manifest(out_dir, manifest)])
     return describe_written(written, manifest, codebook, documents, coded, len(mine) - coded)
 

@@ -15,6 +15,7 @@ time more than CPU time.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import subprocess
@@ -49,18 +50,11 @@ def single(corpus: Path, codebook: Path, out: Path) -> dict[str, float]:
 
 def on_dask(corpus: Path, codebook: Path, out: Path, workers: int, partition_mb: int, threads: int) -> dict:
     import agenda
-    from distributed import Client, LocalCluster
+    from agenda.distributed import connect
 
+    os.environ["POLARS_MAX_THREADS"] = str(threads)  # what the workers get
     started = time.perf_counter()
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        env={"POLARS_MAX_THREADS": str(threads)},
-    )
-    client = Client(cluster)
+    client, cluster = connect(f"local:{workers}")
     up = time.perf_counter() - started
     client_before = _usage()["cpu"]
     baseline = client.run(_usage)  # workers' CPU and memory once started, before any partition
@@ -96,7 +90,9 @@ def main() -> None:
     try:
         one = single(args.corpus, args.codebook, work / "single.parquet")
         print(f"single process: {one['cpu']:.1f} s CPU, peak RSS {one['rss_mb']:.0f} MB, {one['wall']:.1f} s wall")
-        dask = on_dask(args.corpus, args.codebook, work / "dataset", args.workers, args.partition_mb, args.polars_threads)
+        dask = on_dask(
+            args.corpus, args.codebook, work / "dataset", args.workers, args.partition_mb, args.polars_threads
+        )
         from agenda.dataset import scan_dataset
 
         same = scan_dataset(work / "dataset")[0].collect().equals(pl.read_parquet(work / "single.parquet"))

@@ -142,6 +142,9 @@ def test_a_rerun_skips_partitions_coded_with_the_same_codebook(tmp_path, codeboo
     long = agenda.code_dataset(tmp_path / "news.jsonl", codebook, out, shard="1/1", partition_bytes=900, long=True)
     assert long.partitions == first.partitions  # other options: coded again
     assert scan_dataset(out)[0].collect().equals(agenda.code(tmp_path / "news.jsonl", codebook, long=True))
+    fewer = agenda.code_dataset(tmp_path / "news.jsonl", codebook, out, shard="1/1", partition_bytes=3000)
+    assert len(list((out / "coded").iterdir())) == len(list((out / "documents").iterdir())) == fewer.partitions
+    assert pl.read_parquet(out / "coded" / "*.parquet").equals(agenda.code(tmp_path / "news.jsonl", codebook))
 
 
 def test_per_document_sums_give_the_coverage_of_the_whole_table(tmp_path, codebook):
