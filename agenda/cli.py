@@ -193,7 +193,11 @@ def main(debug: bool) -> None:
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
 @codebook_option
 @click.option(
-    "-o", "--output", "out", required=True, help="Output file (.csv, .parquet, .dta, .sav), or - for CSV on stdout."
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    help="Output file (.csv, .parquet, .dta, .sav), - for CSV on stdout, or the dataset folder of --dask/--shard.",
 )
 @click.option("--long", is_flag=True, help="Write the tidy table: one row per unit and coded item.")
 @click.option(
