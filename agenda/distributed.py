@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -159,14 +160,16 @@ def connect(dask):
             raise AgendaError(f"--dask {dask}: a local cluster has 1 to {MAX_LOCAL_WORKERS} workers")
         # Each worker codes one partition at a time, with its share of the cores for polars.
         threads = os.environ.get("POLARS_MAX_THREADS") or str(max(1, (os.cpu_count() or 1) // workers))
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            env={"POLARS_MAX_THREADS": threads},
-        )
+        with warnings.catch_warnings():  # the scheduler's HTTP server takes another port when 8787 is taken: no news
+            warnings.filterwarnings("ignore", "Port 8787 is already in use", UserWarning)
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                env={"POLARS_MAX_THREADS": threads},
+            )
         return Client(cluster), cluster
     try:
         if dask.endswith(".json"):
