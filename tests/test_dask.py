@@ -32,10 +32,10 @@ items:
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    )
-    with distributed.Client(cluster) as connected:
+    from agenda.distributed import connect
+
+    connected, cluster = connect("local:2")  # as `--dask local:2` makes it: processes, 127.0.0.1, no dashboard
+    with connected:
         yield connected
     cluster.close()
 
