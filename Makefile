@@ -11,7 +11,7 @@ $(BIN)/agenda: pyproject.toml setup.py agenda/engine/_scan.c
 	$(BIN)/pip install --quiet --upgrade pip
 	@# `agenda` was this project's distribution name before agenda-codebook: drop its old install.
 	$(BIN)/pip uninstall --quiet --yes agenda 2>/dev/null || true
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dask]'
 	touch $@
 
 demo: $(BIN)/agenda

@@ -8,11 +8,13 @@ from agenda.codebook import Codebook, Item, Rule, load_codebook, parse_codebook 
 from agenda.corpus import Corpus, read_corpus  # noqa: E402
 from agenda.demo import demo  # noqa: E402
 from agenda.dictionaries import export_codebook, import_dictionary  # noqa: E402
+from agenda.distributed import code_dataset  # noqa: E402
 from agenda.engine.segment import segment  # noqa: E402
 from agenda.errors import AgendaError  # noqa: E402
 from agenda.explain import Explanation, explain  # noqa: E402
 from agenda.export import export_table, read_coded, write_table  # noqa: E402
 from agenda.kwic import kwic  # noqa: E402
+from agenda.merge import merge  # noqa: E402
 from agenda.rules import rules  # noqa: E402
 from agenda.shares import shares  # noqa: E402
 from agenda.shipped import codebooks  # noqa: E402
@@ -43,6 +45,7 @@ __all__ = [
     "code",
     "codebooks",
     "code_batches",
+    "code_dataset",
     "code_to",
     "code_units",
     "Corpus",
@@ -52,6 +55,7 @@ __all__ = [
     "import_dictionary",
     "load_codebook",
     "long_units",
+    "merge",
     "parse_codebook",
     "plot_shares",
     "read_coded",

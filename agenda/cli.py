@@ -90,9 +90,10 @@ def show(table: pl.DataFrame, err: bool = False) -> None:
 class Progress:
     """A one-line progress report on stderr (only when stderr is a terminal)."""
 
-    def __init__(self, quiet: bool = False):
+    def __init__(self, quiet: bool = False, what: str = "units"):
         self.enabled = not quiet and sys.stderr.isatty()
         self.started = time.perf_counter()
+        self.what = what
 
     def __call__(self, done: int, total: int, done_bytes: int) -> None:
         seconds = time.perf_counter() - self.started
@@ -100,8 +101,8 @@ class Progress:
             return
         eta = seconds * (total - done) / max(done, 1)
         line = (
-            f"\ragenda: {done:,}/{total:,} units, {done_bytes / 1e6:,.1f} MB, "
-            f"{done_bytes / 1e6 / seconds:,.1f} MB/s, {done / seconds:,.0f} units/s, ETA {eta:,.0f}s"
+            f"\ragenda: {done:,}/{total:,} {self.what}, {done_bytes / 1e6:,.1f} MB, "
+            f"{done_bytes / 1e6 / seconds:,.1f} MB/s, {done / seconds:,.0f} {self.what}/s, ETA {eta:,.0f}s"
         )
         click.echo(line + ("\n" if done == total else ""), err=True, nl=False)
 
@@ -197,7 +198,11 @@ def main(debug: bool) -> None:
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
 @codebook_option
 @click.option(
-    "-o", "--output", "out", required=True, help="Output file (.csv, .parquet, .dta, .sav), or - for CSV on stdout."
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    help="Output file (.csv, .parquet, .dta, .sav), - for CSV on stdout, or the dataset folder of --dask/--shard.",
 )
 @click.option("--long", is_flag=True, help="Write the tidy table: one row per unit and coded item.")
 @click.option(
@@ -214,6 +219,20 @@ def main(debug: bool) -> None:
     help="The corpus column of dates that rules with date bounds (from/until) read (default: date).",
 )
 @with_read_options
+@click.option(
+    "--dask",
+    metavar="SCHEDULER",
+    help="Code on a Dask cluster into the dataset folder -o: tcp://HOST:PORT, a scheduler file (.json), "
+    "or local:N for N worker processes here (needs agenda-codebook[dask]).",
+)
+@click.option("--shard", metavar="I/N", help="Code shard I of N (1 <= I <= N; a job array) into the dataset folder -o.")
+@click.option(
+    "--partition-mb",
+    default=256,
+    show_default=True,
+    type=click.IntRange(1, 65536),
+    help="Megabytes of input in a partition (--dask, --shard).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 def code_command(
     corpus,
@@ -228,19 +247,53 @@ def code_command(
     id_column,
     encoding,
     infer_types,
+    dask,
+    shard,
+    partition_mb,
     quiet,
 ):
     """Code CORPUS (.txt files, folders of .txt, CSV/TSV/Parquet/JSONL tables) into agenda items.
+
+    With --dask or --shard the output -o is a coded dataset: a folder of Parquet files, one a
+    partition of whole documents, and a manifest written last; a rerun skips the partitions
+    already coded with the same codebook. `agenda merge` joins the shards of a job array.
 
     \b
     Examples:
       agenda code article.txt -c codebook/us-russia-2021.yaml -o -
       agenda code examples/corpus -c codebook/us-russia-2021.yaml -o coded.parquet
       agenda code archive.csv --encoding cp1251 --text-column body -c cb.yaml -o coded.csv --long
+      agenda code archive.jsonl -c cb.yaml -o coded/ --dask local:2
+      agenda code archive.jsonl -c cb.yaml -o shards/$SLURM_ARRAY_TASK_ID --shard $SLURM_ARRAY_TASK_ID/10
     """
     from agenda.code import code_to
 
     started = time.perf_counter()
+    if dask is not None or shard is not None:
+        from agenda.distributed import code_dataset
+
+        if fmt not in (None, "parquet"):
+            raise AgendaError(f"--format {fmt}: a coded dataset (--dask, --shard) is Parquet; merge it into {fmt}")
+        written = code_dataset(
+            list(corpus),
+            codebook_path,
+            out,
+            dask=dask,
+            shard=shard,
+            unit=unit,
+            long=long,
+            keep_text=keep_text,
+            date_column=date_column,
+            partition_bytes=partition_mb * 2**20,
+            progress=Progress(quiet, "partitions"),
+            text_column=text_column,
+            id_column=id_column,
+            encoding=encoding,
+            infer_types=infer_types,
+        )
+        skipped = f", {plural(written.skipped, 'partition')} already coded" if written.skipped else ""
+        summarize(written, long, started, f"{plural(written.partitions, 'partition')}{skipped}", quiet)
+        return
     written = code_to(
         list(corpus),
         codebook_path,
@@ -257,16 +310,59 @@ def code_command(
         progress=Progress(quiet),
     )
     report_written(written)
+    summarize(written, long, started, "", quiet)
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def summarize(written, long: bool, started: float, extra: str, quiet: bool, verb: str = "coded") -> None:
+    """The summary line of code and merge on stderr, and the coverage table of a wide table."""
     seconds = time.perf_counter() - started
     shape = "item rows" if long else "units"
     target = ", ".join(map(str, written)) or "stdout"
     codebook = written.codebook
+    extra = f" ({extra})" if extra else ""
     note(
-        f"agenda: coded {written.rows} {shape} with {codebook.id} {codebook.version} in {seconds:.2f}s -> {target}",
+        f"agenda: {verb} {written.rows} {shape}{extra} with {codebook.id} {codebook.version} in {seconds:.2f}s -> "
+        f"{target}",
         quiet,
     )
     if written.coverage is not None and not quiet:
         show(written.coverage, err=True)
+
+
+@main.command("merge")
+@click.argument("shards", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    help="The table (.csv, .parquet, .dta, .sav), or a dataset folder (ending in /).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "parquet", "dta", "sav"]), help="Output format (default: by suffix)."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+def merge_command(shards, out, fmt, quiet):
+    """Merge the datasets of the shards of a job array (agenda code --shard I/N) into one table.
+
+    Every shard must be there, coded from the same corpus with the same codebook.
+
+    \b
+    Examples:
+      agenda merge shards/* -o coded.parquet
+      agenda merge shards/* -o coded.dta
+      agenda merge shards/* -o coded/
+    """
+    from agenda.merge import merge
+
+    started = time.perf_counter()
+    written = merge(list(shards), out, fmt)
+    report_written(written)
+    summarize(written, bool(written.coverage is None), started, "", quiet, verb="merged")
 
 
 @main.command("export")
@@ -737,7 +833,7 @@ def suggest_command(
 
 
 @main.command("shares")
-@click.argument("coded", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("coded", type=click.Path(path_type=Path))
 @click.option(
     "-c",
     "--codebook",

@@ -240,6 +240,21 @@ def whole_documents(units: pl.DataFrame, size: int) -> list[pl.DataFrame]:
 WORKERS = 2  # batches coded at once
 
 
+def code_documents(
+    docs: pl.DataFrame, codebook: Codebook, split: str, long: bool, keep_text: bool, date_column: str | None
+) -> list[tuple[pl.DataFrame, int, int]]:
+    """A frame of whole documents split and coded: (coded table, units, bytes of unit text) per part of units."""
+    units = segment(docs, split, codebook.units["min_words"], codebook.units["drop"], word_counts=not long).collect()
+    parts = []
+    for batch in whole_documents(units, BATCH_UNITS):
+        if long:
+            table = long_units(batch, codebook, date_column)
+        else:
+            table = code_units(batch, codebook, keep_text, date_column)
+        parts.append((table.collect(), batch.height, batch["text"].str.len_bytes().sum()))
+    return parts
+
+
 class FrameBatches:
     """A frame of documents in batches of whole rows of about batch_bytes of text, read as a `Corpus` is."""
 
@@ -295,17 +310,7 @@ def code_batches(
     compile_codebook(codebook)  # once, before the workers share it
 
     def code_docs(docs: pl.DataFrame) -> list[tuple[pl.DataFrame, int, int]]:
-        units = segment(
-            docs, split, codebook.units["min_words"], codebook.units["drop"], word_counts=not long
-        ).collect()
-        parts = []
-        for batch in whole_documents(units, BATCH_UNITS):
-            if long:
-                table = long_units(batch, codebook, date_column)
-            else:
-                table = code_units(batch, codebook, keep_text, date_column)
-            parts.append((table.collect(), batch.height, batch["text"].str.len_bytes().sum()))
-        return parts
+        return code_documents(docs, codebook, split, long, keep_text, date_column)
 
     units_done = bytes_done = reported = read_done = submitted = 0
     pending: deque[tuple[Future, int]] = deque()  # each batch with the bytes of input it took

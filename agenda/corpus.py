@@ -144,6 +144,12 @@ class Source:
     schema: pl.Schema
     size: int
     chunks: Callable[[int], Iterator[tuple[pl.DataFrame, int]]]
+    # For partitions read apart (agenda.partition): a folder's file sizes and its files start..end
+    # as documents; a table's columns as read, and rows so read made documents (after `before` rows).
+    file_sizes: list[int] | None = None
+    files: Callable[[int, int], pl.DataFrame] | None = None
+    read_schema: pl.Schema | None = None
+    rows: Callable[[pl.DataFrame, int], pl.DataFrame] | None = None
 
 
 def text_source(path: Path, encoding: str = "utf-8") -> Source:
@@ -204,7 +210,7 @@ def folder_source(folder: Path, encoding: str = "utf-8", infer_types: bool = Fal
                 yield frame(start, i + 1), taken
                 start, taken = i + 1, 0
 
-    return Source(folder, frame(0, 0).schema, sum(sizes), chunks)
+    return Source(folder, frame(0, 0).schema, sum(sizes), chunks, file_sizes=sizes, files=frame)
 
 
 def _json_blocks(path: Path) -> Iterator[bytes]:
@@ -282,9 +288,10 @@ def _not_iso_date(column: str) -> pl.Expr:
 
 def _with_dates(
     path: Path, schema: pl.Schema, frames: Callable[[], Iterator[pl.DataFrame]], strings: tuple[str, ...]
-) -> tuple[pl.Schema, Callable[[], Iterator[pl.DataFrame]]]:
+) -> tuple[pl.Schema, Callable[[pl.DataFrame], pl.DataFrame]]:
     """Text columns whose first DATE_SAMPLE values are all dates written YYYY-MM-DD, read as dates.
 
+    Returns the schema with them as dates, and the function that reads them in a frame of rows.
     Such a date writes back as the same text, so nothing is lost; a later value that is not such
     a date is an error naming the column and the value, never a silent null.
     """
@@ -301,18 +308,17 @@ def _with_dates(
     found = sample.select(_not_iso_date(c).any() for c in text).row(0) if text and sample.height else ()
     dates = [c for c, bad in zip(text, found) if not bad]
     if not dates:
-        return schema, frames
+        return schema, lambda frame: frame
 
-    def dated() -> Iterator[pl.DataFrame]:
-        for frame in frames():
-            bad = frame.select(_not_iso_date(c).arg_true().first() for c in dates).row(0)
-            for column, row in zip(dates, bad):
-                if row is not None:
-                    raise AgendaError(
-                        f"{path}: column {column!r} holds {frame[column][row]!r}, not a date (YYYY-MM-DD) as in "
-                        "the rows before it: a date column holds such dates or nothing"
-                    )
-            yield frame.with_columns(pl.col(dates).str.to_date("%Y-%m-%d"))
+    def dated(frame: pl.DataFrame) -> pl.DataFrame:
+        bad = frame.select(_not_iso_date(c).arg_true().first() for c in dates).row(0)
+        for column, row in zip(dates, bad):
+            if row is not None:
+                raise AgendaError(
+                    f"{path}: column {column!r} holds {frame[column][row]!r}, not a date (YYYY-MM-DD) as in "
+                    "the rows before it: a date column holds such dates or nothing"
+                )
+        return frame.with_columns(pl.col(dates).str.to_date("%Y-%m-%d"))
 
     return pl.Schema({c: pl.Date if c in dates else t for c, t in schema.items()}), dated
 
@@ -365,9 +371,10 @@ def table_source(
     size = _size(regular_file(path, "table"))
     strings = tuple(c for c in (text_column, id_column) if c)
     try:
-        schema, frames = _scan(path, kind, encoding, infer_types, strings)
+        read_schema, frames = _scan(path, kind, encoding, infer_types, strings)
+        schema, dated = read_schema, lambda frame: frame
         if not infer_types and kind != "parquet":
-            schema, frames = _with_dates(path, schema, frames, strings)
+            schema, dated = _with_dates(path, schema, frames, strings)
     except AgendaError:
         raise
     except Exception as exc:  # polars' parse errors come in several classes
@@ -400,7 +407,8 @@ def table_source(
         select = [ids.alias("doc_id"), pl.col(text_column).cast(pl.String).alias("text"), *meta]
 
     def documents(frame: pl.DataFrame, before: int) -> pl.DataFrame:
-        """doc_id, text and metadata; rows are numbered from 1 across chunks when there are no ids."""
+        """doc_id, text and metadata of rows as read; rows are numbered from 1 across chunks when there are no ids."""
+        frame = dated(frame)
         if text_column is None:
             return frame
         return (frame.with_row_index("_row", offset=before + 1) if numbered else frame).select(select)
@@ -424,7 +432,8 @@ def table_source(
         except Exception as exc:  # a malformed row or an invalid byte found mid-stream
             raise _table_error(path, kind, encoding, exc) from None
 
-    return Source(path, documents(pl.DataFrame(schema=schema), 0).schema, size, chunks)
+    empty = documents(pl.DataFrame(schema=read_schema), 0)
+    return Source(path, empty.schema, size, chunks, read_schema=read_schema, rows=documents)
 
 
 def read_table(
@@ -496,6 +505,15 @@ def batch_pieces(frame: pl.DataFrame, batch_bytes: int, offset: int = 0) -> Iter
         start += run["len"]
 
 
+def align(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+    """A frame of one input's documents in the columns of the whole corpus (missing ones null)."""
+    if frame.schema == schema:
+        return frame
+    return frame.select(
+        pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c) for c, t in schema.items()
+    )
+
+
 class Corpus:
     """A corpus read in batches of whole documents, checked as it is read.
 
@@ -530,13 +548,6 @@ class Corpus:
         self.read = 0
         self.documents = 0
 
-    def _align(self, frame: pl.DataFrame) -> pl.DataFrame:
-        if frame.schema == self.schema:
-            return frame
-        return frame.select(
-            pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c) for c, t in self.schema.items()
-        )
-
     def _batches(self, source: Source) -> Iterator[tuple[pl.DataFrame, int]]:
         """The source's chunks cut and gathered into batches of about batch_bytes of text.
 
@@ -566,7 +577,7 @@ class Corpus:
         for source in self.sources:
             read = before = 0
             for frame, taken in self._batches(source):
-                frame = self._align(frame)
+                frame = align(frame, self.schema)
                 check_ids(frame["doc_id"], names, source.path, before, seen)
                 seen.append(frame["doc_id"])
                 before += frame.height

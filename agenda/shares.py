@@ -34,13 +34,18 @@ NONE = "none"
 NONE_LABEL = "No item"
 PROVENANCE_KEYS = ("codebook", "codebook_version", "codebook_sha256", "agenda_version")
 _CELLS = 4_000_000  # bounds the bootstrap's working arrays (floats)
+FROM_COLUMNS = " (items from its columns)"  # the source of a codebook made from a table's columns
 MAX_FILLED_PERIODS = 10_000  # empty periods are listed up to this many periods in all (27 years of days)
 _MONTHS = {"1mo": 1, "3mo": 3, "1y": 12}
 
 
 def scan_coded(path: str | Path) -> tuple[pl.LazyFrame, dict[str, str]]:
-    """Scan a coded table (CSV or Parquet) lazily; returns it with its provenance."""
+    """Scan a coded table (CSV, Parquet, or a coded dataset's folder) lazily; returns it with its provenance."""
     path = Path(path)
+    if path.is_dir():  # a coded dataset of `agenda code --dask/--shard`
+        from agenda.dataset import scan_dataset
+
+        return scan_dataset(path)
     if not path.is_file():
         raise AgendaError(f"{path}: no such file")
     suffix = path.suffix.lower()
@@ -163,7 +168,7 @@ def _codebook_from_columns(columns: Sequence[str], provenance: dict[str, str], s
         version=provenance.get("codebook_version", ""),
         title=provenance.get("codebook", "unknown"),
         items=tuple(Item(id=item_id, code=i + 1, label=labels.get(item_id, item_id)) for i, item_id in enumerate(ids)),
-        source=f"{source} (items from its columns)",
+        source=f"{source}{FROM_COLUMNS}",
         sha256=provenance.get("codebook_sha256", ""),
     )
 
@@ -233,9 +238,14 @@ def shares(
     by = [by] if isinstance(by, str) else list(by)
     provenance: dict[str, str] = {}
     source = "coded table"
+    sums = None
     if isinstance(coded, (str, Path)):
         source = str(coded)
         coded, provenance = scan_coded(coded)
+        if Path(source).is_dir():  # a coded dataset: its per-document sums, when they have the by columns
+            from agenda.dataset import scan_sums
+
+            sums = scan_sums(source)
     frame = coded.lazy()
     schema = frame.collect_schema()
     check_coded(schema.names(), source)
@@ -253,7 +263,12 @@ def shares(
         extra.append(_period(frame, schema, date_column, period, source).alias("period"))
         extra.append(pl.col(date_column).cast(pl.String).alias("_dated"))
         groups.append("period")
-    units = _unit_indicators(frame, codebook, measure, groups, extra, source)
+    # The sums count parents with their descendants: only the coding codebook itself may read them.
+    coding = codebook.sha256 == provenance.get("codebook_sha256") and not codebook.source.endswith(FROM_COLUMNS)
+    if sums is not None and coding and set(by) <= set(sums.collect_schema().names()):
+        units = _document_indicators(sums, codebook, measure, by, extra)
+    else:
+        units = _unit_indicators(frame, codebook, measure, groups, extra, source)
     rows = [*descendants(codebook)] + ([NONE] if measure == "primary" else [])
     if period:
         _check_dates(units, date_column, source)
@@ -290,6 +305,57 @@ def _unit_indicators(
         raise _bad_file(source, exc) from None
 
 
+SUMS = {"units": "with_", "words": "with_", "primary": "primary_"}  # the per-document sums of each measure
+
+
+def document_sums(coded: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
+    """Per document of a wide coded table, the sums its shares are made of (they merge by concatenation).
+
+    Columns: doc_id, units, n_words, and for every row of the shares (item, with its descendants;
+    none for primary) with_<row> (units coded for it), words_with_<row> (their words) and
+    primary_<row> (units whose primary item it is). `shares` of a coded dataset reads these in
+    place of the units, with the same results: sums of the same integers, documents in the same order.
+    """
+    frame = coded.lazy()
+    flags = _unit_indicators(frame, codebook, "units", [], [], "coded table")
+    primary = _unit_indicators(frame, codebook, "primary", [], [], "coded table")
+    rows = list(descendants(codebook))
+    primary = primary.select(pl.col(f"_i_{r}").alias(f"_p_{r}") for r in [*rows, NONE])
+    return (
+        pl.concat([flags, primary], how="horizontal")
+        .group_by("doc_id", maintain_order=True)
+        .agg(
+            pl.len().cast(pl.Int64).alias("units"),
+            pl.col("n_words").sum(),
+            *[pl.col(f"_i_{r}").cast(pl.Int64).sum().alias(f"with_{r}") for r in rows],
+            *[(pl.col(f"_i_{r}").cast(pl.Int64) * pl.col("n_words")).sum().alias(f"words_with_{r}") for r in rows],
+            *[pl.col(f"_p_{r}").cast(pl.Int64).sum().alias(f"primary_{r}") for r in [*rows, NONE]],
+        )
+    )
+
+
+def _document_indicators(
+    sums: pl.LazyFrame, codebook: Codebook, measure: str, by: list[str], extra: list[pl.Expr]
+) -> pl.DataFrame:
+    """The per-document sums as `_unit_indicators` gives units: one row a document, `_units` its units."""
+    rows = [*descendants(codebook)] + ([NONE] if measure == "primary" else [])
+    words = [pl.col(f"words_with_{r}").alias(f"_w_{r}") for r in rows if measure != "primary"]
+    kept = [pl.col(c) for c in by if c not in ("doc_id", "n_words")]
+    return (
+        sums.filter(pl.col("units") > 0)
+        .select(
+            *kept,
+            *extra,
+            pl.col("doc_id").cast(pl.String),
+            pl.col("n_words").cast(pl.Int64),
+            pl.col("units").alias("_units"),
+            *[pl.col(f"{SUMS[measure]}{r}").alias(f"_i_{r}") for r in rows],
+            *words,
+        )
+        .collect()
+    )
+
+
 def _check_dates(units: pl.DataFrame, date_column: str, source: str) -> None:
     bad = units.filter(pl.col("period").is_null())
     if bad.height:
@@ -304,12 +370,19 @@ def _check_dates(units: pl.DataFrame, date_column: str, source: str) -> None:
 def _aggregate(units: pl.DataFrame, groups: list[str], rows: list[str], measure: str) -> pl.DataFrame:
     """Totals per group and row: docs, units, units_with_item, words, words_with_item, share."""
     keys = groups or [pl.lit(True).alias("_all")]
+    summed = "_units" in units.columns  # rows are documents with their sums (_document_indicators)
+
+    def words_with(r: str) -> pl.Expr:
+        if summed:
+            return pl.col(f"_w_{r}") if f"_w_{r}" in units.columns else pl.lit(0, pl.Int64)
+        return pl.col(f"_i_{r}").cast(pl.Int64) * pl.col("n_words")
+
     per_group = units.group_by(keys).agg(
         pl.col("doc_id").n_unique().alias("docs"),
-        pl.len().cast(pl.Int64).alias("units"),
+        (pl.col("_units").sum() if summed else pl.len()).cast(pl.Int64).alias("units"),
         pl.col("n_words").sum().alias("words"),
         *[pl.col(f"_i_{r}").sum().cast(pl.Int64).alias(f"_c_{r}") for r in rows],
-        *[(pl.col(f"_i_{r}").cast(pl.Int64) * pl.col("n_words")).sum().alias(f"_w_{r}") for r in rows],
+        *[words_with(r).sum().alias(f"_w_{r}") for r in rows],
     )
     names = [k if isinstance(k, str) else "_all" for k in keys]
     long = pl.concat(
@@ -389,11 +462,19 @@ def _with_bootstrap(
     if not groups:
         units = units.with_columns(pl.lit(True).alias("_all"))
     weight = pl.col("n_words") if measure == "words" else pl.lit(1, pl.Int64)
+    summed = "_units" in units.columns  # rows are documents with their sums (_document_indicators)
+    unit_count = pl.col("_units").sum() if summed else pl.len().cast(pl.Int64)
+
+    def numerator(r: str) -> pl.Expr:
+        if summed:
+            return pl.col(f"_w_{r}" if measure == "words" else f"_i_{r}").cast(pl.Int64)
+        return pl.col(f"_i_{r}").cast(pl.Int64) * weight
+
     docs = (
         units.group_by(list(dict.fromkeys([*keys, "doc_id"])))
         .agg(
-            (pl.col("n_words").sum() if measure == "words" else pl.len().cast(pl.Int64)).alias("_den"),
-            *[(pl.col(f"_i_{r}").cast(pl.Int64) * weight).sum().alias(f"_n_{r}") for r in rows],
+            (pl.col("n_words").sum() if measure == "words" else unit_count).alias("_den"),
+            *[numerator(r).sum().alias(f"_n_{r}") for r in rows],
         )
         .sort(list(dict.fromkeys([*keys, "doc_id"])), nulls_last=True)
     )
