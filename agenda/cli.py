@@ -57,6 +57,7 @@ INCHES = click.FloatRange(0.5, 40)
 DPI = click.IntRange(30, 2400)
 LEVEL = click.FloatRange(0, 1, min_open=True, max_open=True)
 COUNT = click.IntRange(1, 10**9)
+PERIOD_NAMES = ["day", "week", "month", "quarter", "year", "decade"]
 
 
 def check_encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -692,34 +693,49 @@ def suggest_command(
     help="The YAML codebook (default: the one the table's provenance names, else its item columns).",
 )
 @click.option("--by", multiple=True, help="Group by this column; repeat for several.")
-@click.option("--period", type=click.Choice(["day", "week", "month", "quarter", "year"]), help="Group by period.")
-@click.option("--date-column", default="date", show_default=True, help="The date column for --period.")
+@click.option("--period", type=click.Choice(PERIOD_NAMES), help="Group by period (of dates or integer years).")
+@click.option("--bins", help="Group by periods that start at these years, e.g. 1789,1861,1933.")
+@click.option("--date-column", default="date", show_default=True, help="The date (or year) column for --period.")
 @click.option("--measure", type=click.Choice(["units", "words", "primary"]), default="units", show_default=True)
 @click.option("--ci", type=click.Choice(["none", "bootstrap", "wilson"]), default="bootstrap", show_default=True)
+@click.option("--cluster", help="Resample this column's values in the bootstrap (default: doc_id).")
 @click.option("--resamples", default=1000, show_default=True, type=RESAMPLES, help="Bootstrap resamples.")
 @click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the bootstrap.")
 @click.option("--level", default=0.95, show_default=True, type=LEVEL, help="Level of the interval.")
 @click.option("-o", "--output", "out", help="Write the table (.csv or .parquet); printed when absent.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), help="Output format (default: by suffix).")
-def shares_command(coded, codebook_path, by, period, date_column, measure, ci, resamples, seed, level, out, fmt):
+def shares_command(
+    coded, codebook_path, by, period, bins, date_column, measure, ci, cluster, resamples, seed, level, out, fmt
+):
     """Agenda shares of a CODED table (from `agenda code`): one row a group and item, with an interval.
 
     \b
     Examples:
       agenda shares coded.csv -c codebook/us-russia-2021.yaml --by source
       agenda shares coded.parquet --period month --measure primary --ci wilson -o shares.csv
+      agenda shares coded.csv --by President --cluster speech_id
+      agenda shares coded.csv --bins 1789,1861,1933 --date-column Year
     """
     from agenda.codebook import load_codebook
     from agenda.export import input_files, output_files, write_table
-    from agenda.shares import scan_coded, shares, shares_provenance
+    from agenda.shares import MIN_CLUSTERS, scan_coded, shares, shares_provenance
 
     refuse_overwrite(output_files(out, fmt), [*input_files(coded), codebook_path])
     codebook = load_codebook(codebook_path) if codebook_path else None
-    table = shares(coded, codebook, list(by), period, date_column, measure, ci, resamples, seed, level)
+    table = shares(
+        coded, codebook, list(by), period, date_column, measure, ci, resamples, seed, level, cluster=cluster, bins=bins
+    )
+    few = table.filter(pl.col("few_clusters"))
+    if few.height:
+        note(
+            f"agenda: warning: {few.height} of {table.height} intervals rest on fewer than {MIN_CLUSTERS} clusters "
+            f"({cluster or 'doc_id'}); see the column few_clusters"
+        )
     if out:
         base = codebook.provenance() if codebook else scan_coded(coded)[1]
-        options = {"measure": measure, "ci": ci, "level": level, "by": list(by), "period": period}
-        if period:
+        options = {"measure": measure, "ci": ci, "level": level, "by": list(by), "period": period, "bins": bins}
+        options["cluster"] = cluster or "doc_id"
+        if period or bins:
             options["date_column"] = date_column
         if ci == "bootstrap":
             options.update(resamples=resamples, seed=seed)

@@ -6,12 +6,15 @@ Measures (one row a group and item; the README states them for a methods paragra
 - primary: the share of units whose primary item it is, with a `none` row for units coded for
   no item; the rows of top-level items and `none` sum to 1.
 A parent item counts a unit when the unit is coded for the parent or any of its descendants.
-The interval is a percentile bootstrap that resamples documents (clusters of units) within each
-group, or a Wilson score interval that treats units as independent.
+The interval is a percentile bootstrap that resamples clusters of units (documents, or the values
+of a given cluster column) within each group, or a Wilson score interval that treats units as
+independent. Intervals from fewer than MIN_CLUSTERS clusters are flagged (`few_clusters`): a
+bootstrap over two or three documents cannot see how much documents vary.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import warnings
@@ -28,14 +31,15 @@ from agenda.shipped import CODEBOOKS
 
 MEASURES = ("units", "words", "primary")
 CIS = ("none", "bootstrap", "wilson")
-PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "3mo", "year": "1y"}
+PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "3mo", "year": "1y", "decade": "10y"}
+MIN_CLUSTERS = 5  # fewer clusters than this in a group: its interval is flagged as unreliable
 REQUIRED = ("doc_id", "n_words", "n_items", "primary")
 NONE = "none"
 NONE_LABEL = "No item"
 PROVENANCE_KEYS = ("codebook", "codebook_version", "codebook_sha256", "agenda_version")
 _CELLS = 4_000_000  # bounds the bootstrap's working arrays (floats)
 MAX_FILLED_PERIODS = 10_000  # empty periods are listed up to this many periods in all (27 years of days)
-_MONTHS = {"1mo": 1, "3mo": 3, "1y": 12}
+_MONTHS = {"1mo": 1, "3mo": 3, "1y": 12, "10y": 120}
 
 
 def scan_coded(path: str | Path) -> tuple[pl.LazyFrame, dict[str, str]]:
@@ -181,8 +185,15 @@ def descendants(codebook: Codebook) -> dict[str, list[str]]:
     return {item.id: walk(item.id) for item in codebook.items}
 
 
-def _period(frame: pl.LazyFrame, schema: pl.Schema, date_column: str, period: str, source: str) -> pl.Expr:
-    if period not in PERIODS:
+def _period(
+    schema: pl.Schema, date_column: str, period: str | None, bins: Sequence[int] | None, source: str
+) -> pl.Expr:
+    """The first day of each unit's period: from dates, datetimes, ISO text or integer years.
+
+    An integer column is read as years (1789); `decade` starts periods at years ending in 0;
+    `bins` (sorted years) starts a period at each given year, and a unit before the first is null.
+    """
+    if period is not None and period not in PERIODS:
         raise AgendaError(f"unknown period {period!r} (use {', '.join(PERIODS)})")
     if date_column not in schema:
         raise AgendaError(f"{source}: no date column {date_column!r} (columns: {', '.join(schema.names())})")
@@ -194,9 +205,34 @@ def _period(frame: pl.LazyFrame, schema: pl.Schema, date_column: str, period: st
     elif dtype == pl.String:
         text = column.str.strip_chars()
         date = pl.coalesce(text.str.to_date(strict=False), text.str.to_datetime(strict=False).dt.date())
+    elif dtype.is_integer():
+        if period not in (None, "year", "decade"):
+            raise AgendaError(f"{source}: column {date_column!r} holds years (integers); --period {period} needs dates")
+        date = pl.date(column.cast(pl.Int32), 1, 1)
     else:
-        raise AgendaError(f"{source}: column {date_column!r} holds {dtype}, not dates")
-    return date.dt.truncate(PERIODS[period])
+        raise AgendaError(f"{source}: column {date_column!r} holds {dtype}, not dates or years")
+    if bins is None:
+        return date.dt.truncate(PERIODS[period or "year"])
+    year = date.dt.year()
+    start = pl.when(year < bins[0]).then(pl.lit(None, pl.Int32))
+    for edge in reversed(bins):
+        start = start.when(year >= edge).then(pl.lit(edge, pl.Int32))
+    return pl.date(start.otherwise(None), 1, 1)
+
+
+def check_bins(bins: Sequence[int] | str | None) -> list[int] | None:
+    """Custom periods as years: `1789,1861,1933` (or a list), strictly increasing."""
+    if bins is None:
+        return None
+    if isinstance(bins, str):
+        try:
+            bins = [int(b) for b in bins.split(",") if b.strip()]
+        except ValueError:
+            raise AgendaError(f"--bins takes years separated by commas (1789,1861,1933), not {bins!r}") from None
+    bins = list(bins)
+    if not bins or any(not 1 <= b <= 9999 for b in bins) or any(a >= b for a, b in zip(bins, bins[1:])):
+        raise AgendaError(f"--bins needs increasing years between 1 and 9999, not {','.join(map(str, bins))}")
+    return bins
 
 
 def shares(
@@ -210,13 +246,17 @@ def shares(
     resamples: int = 1000,
     seed: int = 0,
     level: float = 0.95,
+    cluster: str | None = None,
+    bins: Sequence[int] | str | None = None,
 ) -> pl.DataFrame:
     """Agenda shares of a wide coded table, one row a group and item.
 
-    Columns: the `by` columns, `period` (the first day of each period) when `period` is given,
-    measure, item, label, parent, docs, units, units_with_item, (words, words_with_item for the
-    words measure), share, ci_low, ci_high. Periods without units inside the observed range get
-    rows with units 0 and a null share, so a timeline shows the gap.
+    Columns: the `by` columns, `period` (the first day of each period) when `period` or `bins`
+    is given, measure, item, label, parent, docs, clusters, units, units_with_item, (words,
+    words_with_item for the words measure), share, ci_low, ci_high, few_clusters. Periods
+    without units inside the observed range get rows with units 0 and a null share, so a
+    timeline shows the gap. The bootstrap resamples the values of `cluster` (default doc_id);
+    few_clusters is true where an interval rests on fewer than MIN_CLUSTERS clusters.
 
     >>> agenda.shares("coded.csv", "codebook/us-russia-2021.yaml", by="source", ci="wilson")
     """
@@ -231,6 +271,8 @@ def shares(
     if ci == "bootstrap" and resamples < 1:
         raise AgendaError(f"the bootstrap needs at least 1 resample, not {resamples}")
     by = [by] if isinstance(by, str) else list(by)
+    bins = check_bins(bins)
+    cluster = cluster or "doc_id"
     provenance: dict[str, str] = {}
     source = "coded table"
     if isinstance(coded, (str, Path)):
@@ -245,22 +287,28 @@ def shares(
             raise AgendaError(f"{source}: no column {column!r} to group by (columns: {', '.join(schema.names())})")
     if len(set(by)) < len(by):
         raise AgendaError("a --by column is given twice")
+    if cluster not in schema:
+        raise AgendaError(f"{source}: no cluster column {cluster!r} (columns: {', '.join(schema.names())})")
+    if period and bins:
+        raise AgendaError("give --period or --bins, not both")
     groups = list(by)
-    extra: list[pl.Expr] = []
-    if period:
+    extra: list[pl.Expr] = [pl.col(cluster).cast(pl.String).alias("_cluster")]
+    if period or bins:
         if "period" in by:
             raise AgendaError("--by period clashes with the period column; rename that column")
-        extra.append(_period(frame, schema, date_column, period, source).alias("period"))
+        extra.append(_period(schema, date_column, period, bins, source).alias("period"))
         extra.append(pl.col(date_column).cast(pl.String).alias("_dated"))
         groups.append("period")
     units = _unit_indicators(frame, codebook, measure, groups, extra, source)
     rows = [*descendants(codebook)] + ([NONE] if measure == "primary" else [])
-    if period:
-        _check_dates(units, date_column, source)
+    if period or bins:
+        _check_dates(units, date_column, source, bins)
         units = units.drop("_dated")
     table = _aggregate(units, groups, rows, measure)
     if period:
         table = _fill_periods(table, by, rows, PERIODS[period])
+    elif bins:
+        table = _fill_periods(table, by, rows, None, bins)
     if ci == "bootstrap":
         table = _with_bootstrap(table, units, groups, rows, measure, resamples, seed, level)
     else:
@@ -290,7 +338,7 @@ def _unit_indicators(
         raise _bad_file(source, exc) from None
 
 
-def _check_dates(units: pl.DataFrame, date_column: str, source: str) -> None:
+def _check_dates(units: pl.DataFrame, date_column: str, source: str, bins: list[int] | None = None) -> None:
     bad = units.filter(pl.col("period").is_null())
     if bad.height:
         unparsed = bad.filter(pl.col("_dated").is_not_null())
@@ -298,6 +346,11 @@ def _check_dates(units: pl.DataFrame, date_column: str, source: str) -> None:
             doc = bad["doc_id"][0]
             raise AgendaError(f"{source}: column {date_column!r} is empty for {bad.height} units (document {doc!r})")
         doc, value = unparsed["doc_id"][0], unparsed["_dated"][0]
+        if bins:
+            raise AgendaError(
+                f"{source}: column {date_column!r}: {value!r} (document {doc!r}) is before the first of --bins, "
+                f"{bins[0]}; {bad.height} units are; start the bins earlier"
+            )
         raise AgendaError(f"{source}: column {date_column!r}: date {value!r} does not parse (document {doc!r})")
 
 
@@ -306,6 +359,7 @@ def _aggregate(units: pl.DataFrame, groups: list[str], rows: list[str], measure:
     keys = groups or [pl.lit(True).alias("_all")]
     per_group = units.group_by(keys).agg(
         pl.col("doc_id").n_unique().alias("docs"),
+        pl.col("_cluster").n_unique().cast(pl.Int64).alias("clusters"),
         pl.len().cast(pl.Int64).alias("units"),
         pl.col("n_words").sum().alias("words"),
         *[pl.col(f"_i_{r}").sum().cast(pl.Int64).alias(f"_c_{r}") for r in rows],
@@ -317,6 +371,7 @@ def _aggregate(units: pl.DataFrame, groups: list[str], rows: list[str], measure:
             per_group.select(
                 *names,
                 "docs",
+                "clusters",
                 "units",
                 "words",
                 pl.lit(r).alias("item"),
@@ -338,14 +393,20 @@ def _periods_between(first, last, every: str) -> int:
     return (last - first).days // (7 if every == "1w" else 1) + 1
 
 
-def _fill_periods(table: pl.DataFrame, by: list[str], rows: list[str], every: str) -> pl.DataFrame:
+def _fill_periods(
+    table: pl.DataFrame, by: list[str], rows: list[str], every: str | None, bins: list[int] | None = None
+) -> pl.DataFrame:
     """Every period from the first to the last, for every observed combination of the by columns.
 
     When that is more than MAX_FILLED_PERIODS periods (sentinel dates such as 0001-01-01 and
-    9999-12-31 span 3.65 million days), only the periods that hold units are listed.
+    9999-12-31 span 3.65 million days), only the periods that hold units are listed. With bins,
+    the periods are the bins from the first to the last that holds units.
     """
     first, last = table["period"].min(), table["period"].max()
-    if _periods_between(first, last, every) <= MAX_FILLED_PERIODS:
+    if bins is not None:
+        starts = [dt.date(b, 1, 1) for b in bins]
+        periods = pl.DataFrame({"period": [d for d in starts if first <= d <= last]}, schema={"period": pl.Date})
+    elif _periods_between(first, last, every) <= MAX_FILLED_PERIODS:
         periods = pl.DataFrame({"period": pl.date_range(first, last, every, eager=True)})
     else:
         periods = table.select(pl.col("period").unique().sort())
@@ -355,7 +416,7 @@ def _fill_periods(table: pl.DataFrame, by: list[str], rows: list[str], every: st
     if not by:
         table = table.drop("_all", strict=False).with_columns(pl.lit(True).alias("_all"))
     filled = grid.join(table, on=on, how="left", nulls_equal=True)
-    zeros = ["docs", "units", "words", "units_with_item", "words_with_item"]
+    zeros = ["docs", "clusters", "units", "words", "units_with_item", "words_with_item"]
     return filled.with_columns(pl.col(c).fill_null(0) for c in zeros)
 
 
@@ -384,18 +445,18 @@ def _with_bootstrap(
     seed: int,
     level: float,
 ) -> pl.DataFrame:
-    """Percentile bootstrap over documents within each group (units of a document move together)."""
+    """Percentile bootstrap over clusters within each group (units of a cluster move together)."""
     keys = groups or ["_all"]
     if not groups:
         units = units.with_columns(pl.lit(True).alias("_all"))
     weight = pl.col("n_words") if measure == "words" else pl.lit(1, pl.Int64)
     docs = (
-        units.group_by(list(dict.fromkeys([*keys, "doc_id"])))
+        units.group_by(list(dict.fromkeys([*keys, "_cluster"])))
         .agg(
             (pl.col("n_words").sum() if measure == "words" else pl.len().cast(pl.Int64)).alias("_den"),
             *[(pl.col(f"_i_{r}").cast(pl.Int64) * weight).sum().alias(f"_n_{r}") for r in rows],
         )
-        .sort(list(dict.fromkeys([*keys, "doc_id"])), nulls_last=True)
+        .sort(list(dict.fromkeys([*keys, "_cluster"])), nulls_last=True)
     )
     key_frame = docs.select(keys)
     group_index = key_frame.select(pl.struct(keys).rle_id().alias("g"))["g"].to_numpy()
@@ -420,7 +481,7 @@ def _with_bootstrap(
             warnings.simplefilter("ignore", RuntimeWarning)  # groups whose every resample has no words
             q = np.nanquantile(shares_b, [alpha, 1 - alpha], axis=0)
         low[g0:g1], high[g0:g1] = q[0], q[1]
-    single = sizes < 2  # one document: the bootstrap cannot see variation between documents
+    single = sizes < 2  # one cluster: the bootstrap cannot see variation between clusters
     low[single], high[single] = np.nan, np.nan
     bounds = pl.concat(
         [
@@ -475,12 +536,14 @@ def _finish(table: pl.DataFrame, codebook: Codebook, groups: list[str], rows: li
             "label",
             "parent",
             pl.col("docs").cast(pl.Int64),
+            "clusters",
             "units",
             "units_with_item",
             *words,
             "share",
             "ci_low",
             "ci_high",
+            (pl.col("ci_low").is_not_null() & (pl.col("clusters") < MIN_CLUSTERS)).alias("few_clusters"),
         )
     )
 
