@@ -209,6 +209,10 @@ def main(debug: bool) -> None:
     "--date-column",
     help="The corpus column of dates that rules with date bounds (from/until) read (default: date).",
 )
+@click.option(
+    "--unit-column",
+    help="A table already split into units: this column numbers each row's unit within its --id-column document.",
+)
 @with_read_options
 @click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
 def code_command(
@@ -220,6 +224,7 @@ def code_command(
     fmt,
     keep_text,
     date_column,
+    unit_column,
     text_column,
     id_column,
     encoding,
@@ -233,6 +238,7 @@ def code_command(
       agenda code article.txt -c codebook/us-russia-2021.yaml -o -
       agenda code examples/corpus -c codebook/us-russia-2021.yaml -o coded.parquet
       agenda code archive.csv --encoding cp1251 --text-column body -c cb.yaml -o coded.csv --long
+      agenda code paragraphs.csv --id-column speech_id --unit-column paragraph -c cb.yaml -o coded.csv
     """
     from agenda.code import code_to
 
@@ -251,6 +257,7 @@ def code_command(
         encoding=encoding,
         infer_types=infer_types,
         progress=Progress(quiet),
+        **({"unit_column": unit_column} if unit_column else {}),
     )
     report_written(written)
     seconds = time.perf_counter() - started

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
+from agenda import given_units
 from agenda.codebook import Codebook, load_codebook
 from agenda.corpus import BATCH_BYTES, Corpus, batch_pieces, check_columns, check_ids, text_bytes
 from agenda.engine.context import add_context
@@ -241,14 +242,21 @@ WORKERS = 2  # batches coded at once
 
 
 class FrameBatches:
-    """A frame of documents in batches of whole rows of about batch_bytes of text, read as a `Corpus` is."""
+    """A frame of documents in batches of whole rows of about batch_bytes of text, read as a `Corpus` is.
 
-    def __init__(self, frame: pl.DataFrame, batch_bytes: int = BATCH_BYTES):
-        for column in ("doc_id", "text"):
+    With unit_column, each row is a unit of the document in doc_id, numbered by that column.
+    """
+
+    def __init__(self, frame: pl.DataFrame, batch_bytes: int = BATCH_BYTES, unit_column: str | None = None):
+        for column in ("doc_id", "text", *([unit_column] if unit_column else [])):
             if column not in frame.columns:
                 raise AgendaError(f"the corpus frame has no {column!r} column (columns: {', '.join(frame.columns)})")
-        check_columns(frame.columns, "the corpus frame")
-        check_ids(frame["doc_id"], "the corpus frame", "the corpus frame")
+        check_columns([c for c in frame.columns if c != unit_column], "the corpus frame")
+        if unit_column:
+            frame = frame.rename({unit_column: "unit"})
+            given_units.check_units(frame, "the corpus frame", frame["doc_id"].clear())
+        else:
+            check_ids(frame["doc_id"], "the corpus frame", "the corpus frame")
         self.frame = frame
         self.size = text_bytes(frame)
         self.batch_bytes = batch_bytes
@@ -288,7 +296,8 @@ def code_batches(
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
     if isinstance(corpus, (pl.DataFrame, pl.LazyFrame)):
-        reader: Corpus | FrameBatches = FrameBatches(corpus.lazy().collect(), batch_bytes)
+        unit_column = read_options.get("unit_column")
+        reader: Corpus | FrameBatches = FrameBatches(corpus.lazy().collect(), batch_bytes, unit_column)
     else:
         reader = corpus if isinstance(corpus, Corpus) else Corpus(corpus, batch_bytes=batch_bytes, **read_options)
     split = unit or codebook.units["split"]

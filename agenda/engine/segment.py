@@ -55,6 +55,9 @@ def segment(
 ) -> pl.LazyFrame:
     """One row per unit: doc_id, unit, the corpus's metadata, text (boilerplate removed).
 
+    A corpus with a `unit` column is already one row a unit (`--unit-column`): it is not split,
+    and its units keep their numbers.
+
     With word_counts=True the units keep their word counts in a column WORDS, counted once
     for min_words and the coded table alike.
     """
@@ -70,14 +73,18 @@ def segment(
         pieces = marked.str.split(_BREAK, inclusive=False)
     lazy = corpus.lazy()
     columns = lazy.collect_schema().names()
-    check_columns(columns)
-    units = (
-        lazy.with_columns(pieces.alias("text"))
-        .with_columns(pl.int_ranges(1, pl.col("text").list.len() + 1, dtype=pl.UInt32).alias("unit"))
-        .explode("text", "unit")
-        .with_columns(pl.col("text").str.strip_chars())
-        .select("doc_id", "unit", *[c for c in columns if c not in ("doc_id", "text")], "text")
-    )
+    given = "unit" in columns  # a corpus of units (--unit-column): each row is one, with its number
+    check_columns([c for c in columns if c != "unit"] if given else columns)
+    if given:
+        units = lazy.with_columns(text, pl.col("unit").cast(pl.UInt32))
+    else:
+        units = (
+            lazy.with_columns(pieces.alias("text"))
+            .with_columns(pl.int_ranges(1, pl.col("text").list.len() + 1, dtype=pl.UInt32).alias("unit"))
+            .explode("text", "unit")
+            .with_columns(pl.col("text").str.strip_chars())
+        )
+    units = units.select("doc_id", "unit", *[c for c in columns if c not in ("doc_id", "unit", "text")], "text")
     if word_counts or min_words:
         units = units.with_columns(n_words(pl.col("text")).alias(WORDS))
     keep = pl.col("text") != ""
