@@ -19,6 +19,7 @@ from agenda.engine.normalize import add_tokens
 from agenda.engine.segment import WORDS, n_words, segment
 from agenda.errors import AgendaError
 from agenda.export import Written
+from agenda.rollup import rolled_up, rolled_up_long, whole_counts
 
 
 def min_hits_columns(codebook: Codebook) -> list[pl.Expr]:
@@ -135,15 +136,13 @@ def code_units(
     coded = (
         _hits(units, codebook, date_column)
         .lazy()
-        .with_columns(words.alias("n_words"))
-        .with_columns(
-            pl.sum_horizontal(pl.col(i) > 0 for i in ids).cast(pl.Int32).alias("n_items"),
-            primary_column(codebook),
-        )
+        .with_columns(words.alias("n_words"), primary_column(codebook))  # the primary item from own hits
+        .with_columns(rolled_up(codebook))
+        .with_columns(pl.sum_horizontal(pl.col(i) > 0 for i in ids).cast(pl.Int32).alias("n_items"))
     )
-    whole = [c.item.id for c in compile_codebook(codebook) if c.integral]
+    whole = whole_counts(codebook, {c.item.id for c in compile_codebook(codebook) if c.integral})
     text = ["text"] if keep_text else []
-    counts = pl.col("unit", "n_words", *whole).cast(pl.Int32)  # integers in R and Stata alike
+    counts = pl.col("unit", "n_words", *[i for i in ids if i in whole]).cast(pl.Int32)  # integers in R and Stata
     context = [pl.col(c).cast(pl.Int32 if c.removesuffix("_context") in whole else pl.Float64) for c in contexts]
     return coded.select("doc_id", "unit", *meta, *text, "n_words", *ids, *context, "n_items", "primary").with_columns(
         counts
@@ -155,7 +154,7 @@ def long_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, date_colu
 
     Hits come from the same count as the wide table; the matched terms are the match events of the
     units coded for the item. With context rules in the codebook, a `context` column holds the
-    hits that came from context.
+    hits that came from context. Parents are rolled up as in the wide table (agenda.rollup).
     """
     units = _hits(units.lazy().with_row_index("_row"), codebook, date_column)
     contexts = context_columns(codebook)
@@ -199,7 +198,7 @@ def long_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, date_colu
         return pl.LazyFrame(schema=schema)
     order = {item_id: i for i, item_id in enumerate(codebook.item_ids)}
     return (
-        pl.concat(parts, how="diagonal_relaxed")
+        rolled_up_long(pl.concat(parts, how="diagonal_relaxed"), codebook)
         .lazy()
         .with_columns(pl.col("item").replace_strict(order, return_dtype=pl.UInt32).alias("_order"))
         .sort("_row", "_order")

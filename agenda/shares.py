@@ -27,6 +27,7 @@ import polars as pl
 
 from agenda.codebook import Codebook, Item, load_codebook
 from agenda.errors import AgendaError
+from agenda.rollup import descendants
 from agenda.shipped import CODEBOOKS
 
 MEASURES = ("units", "words", "primary")
@@ -170,19 +171,6 @@ def _codebook_from_columns(columns: Sequence[str], provenance: dict[str, str], s
         source=f"{source} (items from its columns)",
         sha256=provenance.get("codebook_sha256", ""),
     )
-
-
-def descendants(codebook: Codebook) -> dict[str, list[str]]:
-    """Each item with itself and all its descendants, in codebook order."""
-    children: dict[str, list[str]] = {}
-    for item in codebook.items:
-        if item.parent:
-            children.setdefault(item.parent, []).append(item.id)
-
-    def walk(item_id: str) -> list[str]:
-        return [item_id] + [d for child in children.get(item_id, []) for d in walk(child)]
-
-    return {item.id: walk(item.id) for item in codebook.items}
 
 
 def _period(
