@@ -762,26 +762,34 @@ def shares_command(
     "--kind", type=click.Choice(["bar", "grouped", "stacked", "timeline", "heatmap"]), default="bar", show_default=True
 )
 @click.option("--by", multiple=True, help="Group a coded table by this column; repeat for several.")
-@click.option("--period", type=click.Choice(["day", "week", "month", "quarter", "year"]), help="Group by period.")
-@click.option("--date-column", default="date", show_default=True, help="The date column for --period.")
+@click.option("--period", type=click.Choice(PERIOD_NAMES), help="Group by period (of dates or integer years).")
+@click.option("--bins", help="Group by periods that start at these years, e.g. 1789,1861,1933.")
+@click.option("--date-column", default="date", show_default=True, help="The date (or year) column for --period.")
 @click.option("--measure", type=click.Choice(["units", "words", "primary"]), default="units", show_default=True)
 @click.option("--ci", type=click.Choice(["none", "bootstrap", "wilson"]), help="Interval (default: bootstrap).")
+@click.option("--cluster", help="Resample this column's values in the bootstrap (default: doc_id).")
 @click.option("--resamples", default=1000, show_default=True, type=RESAMPLES, help="Bootstrap resamples.")
 @click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the bootstrap.")
 @click.option("--items", help="Draw only these items (comma-separated ids).")
+@click.option("--order", help="Order of the groups: name, value, date (default), or the groups, comma-separated.")
+@click.option("--label", "label_pairs", multiple=True, help='A legend name for a group column: source="News source".')
 @click.option("--title", help="A title above the chart.")
-@click.option("--width", type=INCHES, help="Width in inches [default: 6.5].")
+@click.option("--caption", help="The caption's text (default: what was measured, N, the codebook).")
+@click.option("--no-caption", is_flag=True, help="No caption.")
+@click.option("--force-stacked", is_flag=True, help="Stack shares that do not sum to one (units carry several items).")
+@click.option("--width", type=INCHES, help="Width in inches [default: 6.5; 3.3 for one column].")
 @click.option("--height", type=INCHES, help="Height in inches [default: by the content].")
 @click.option("--dpi", default=300, show_default=True, type=DPI, help="Resolution of a PNG.")
-def plot_command(data, out, codebook_path, kind, by, items, **options):
+def plot_command(data, out, codebook_path, kind, by, items, label_pairs, caption, no_caption, **options):
     """Chart agenda shares from a SHARES table (agenda shares -o) or a CODED table (computed here).
 
     \b
     Examples:
       agenda plot coded.csv -o shares.png
-      agenda plot coded.csv -o readouts.pdf --kind grouped --by source
+      agenda plot coded.csv -o readouts.pdf --kind grouped --by source --label source="News source"
       agenda plot coded.csv -o timeline.svg --kind timeline --period month
-      agenda plot shares.csv -o heatmap.png --kind heatmap
+      agenda plot coded.csv -o primary.png --kind stacked --by source --measure primary --order value
+      agenda plot shares.csv -o heatmap.png --kind heatmap --no-caption --width 3.3
     """
     from agenda.export import input_files
     from agenda.plot import check_canvas, plot_shares
@@ -789,8 +797,26 @@ def plot_command(data, out, codebook_path, kind, by, items, **options):
     refuse_overwrite([out], [*input_files(data), codebook_path])
     if Path(out).suffix.lower() == ".png":
         check_canvas(options["width"], options["height"], options["dpi"])
+    if caption is not None and no_caption:
+        raise AgendaError("give --caption or --no-caption, not both")
+    labels = {}
+    for pair in label_pairs:
+        column, sep, text = pair.partition("=")
+        if not sep or not column.strip():
+            raise AgendaError(f'--label takes COLUMN="Legend name", not {pair!r}')
+        labels[column.strip()] = text.strip().strip('"')
     item_list = [i.strip() for i in items.split(",") if i.strip()] if items else None
-    figure = plot_shares(data, out, codebook_path, kind=kind, by=list(by), items=item_list, **options)
+    figure = plot_shares(
+        data,
+        out,
+        codebook_path,
+        kind=kind,
+        by=list(by),
+        items=item_list,
+        labels=labels,
+        caption=False if no_caption else caption,
+        **options,
+    )
     width_in, height_in = figure.get_size_inches()
     figure.clear()
     note(f"agenda: {kind} chart, {width_in:.2f} x {height_in:.2f} in -> {out}")

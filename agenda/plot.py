@@ -51,7 +51,7 @@ MAX_SIDE = 32_768  # pixels a side of a PNG
 MAX_PIXELS = 100_000_000  # pixels of a PNG: 400 MB to draw
 MAX_HEATMAP_GROUPS = 80  # columns of a heatmap; above, a timeline or coarser periods read better
 ORDERS = ("name", "value", "date")
-INDENT = "\u2003"  # a child item's label is indented under its parent's
+CHILD = "\u21b3"  # marks a child item's label (labels are right-aligned: an indent would not show)
 MEASURE_TEXT = {
     "units": "Share of units that mention the item",
     "words": "Share of words, in units that mention the item",
@@ -148,7 +148,7 @@ def plot_shares(
     order: the groups by `name`, by `value` (the largest item's share, descending), by `date`
     (the default: the table's order), or a list of group names. labels: names for the group
     columns in legends (`{"source": "Source"}`). caption: the caption's text, False for none,
-    None for the one agenda writes. Children are drawn under their parents, indented.
+    None for the one agenda writes. Children are drawn under their parents, marked \u21b3.
     Writes the figure to `out` (.png, .svg or .pdf) when given, and returns it (a matplotlib Figure).
 
     >>> fig = agenda.plot_shares("coded.csv", "chart.png", kind="grouped", by="source")
@@ -179,6 +179,9 @@ def plot_shares(
         table = table.filter(pl.col("item").is_in(list(items)))
     if table.height == 0:
         raise AgendaError("nothing to draw: the shares table has no rows")
+    unknown = [c for c in labels or {} if c not in group_columns(table)]
+    if unknown:
+        raise AgendaError(f"--label: no group column {unknown[0]!r} (groups: {', '.join(group_columns(table))})")
     if kind == "stacked":
         note["overlap"] = _check_stackable(table, force_stacked)
     style = Style(_group_order(table, order), {**(labels or {})})
@@ -278,7 +281,7 @@ def _caption(table: pl.DataFrame, codebook, note: dict[str, str], kind: str, wid
     measure = table["measure"][0] if "measure" in table.columns else note.get("measure", "units")
     parts = [MEASURE_TEXT.get(measure, f"Share ({measure})") + "."]
     if "parent" in table.columns and table["parent"].is_not_null().any():
-        parts.append("A parent item counts the units coded for it or any of its subitems (indented).")
+        parts.append("A parent item counts the units coded for it or any of its subitems (\u21b3).")
     ci = note.get("ci", "none")
     level = float(note.get("level", 0.95))
     cluster = note.get("cluster", "doc_id")
@@ -329,7 +332,7 @@ class Style:
         if self.order == "name":
             return sorted(names)
         if self.order == "value":
-            top = _item_order(table)[0][0]
+            top = next((i for i, _ in _item_order(table) if i != NONE), NONE)
             value = table.filter(pl.col("item") == top).select("_group", pl.col("share").fill_null(-1.0))
             ranked = value.sort("share", descending=True, maintain_order=True)["_group"].to_list()
             return ranked + [n for n in names if n not in ranked]
@@ -385,7 +388,7 @@ def _item_order(table: pl.DataFrame) -> list[tuple[str, int]]:
 
 def _item_labels(table: pl.DataFrame, order: list[tuple[str, int]]) -> list[str]:
     labels = dict(zip(table["item"], table["label"]))
-    return [INDENT * depth + labels[item] for item, depth in order]
+    return [(CHILD * depth + " " if depth else "") + labels[item] for item, depth in order]
 
 
 def _percent_axis(axis) -> None:

@@ -25,13 +25,13 @@ def test_bar_lengths_are_the_shares_sorted_with_codebook_labels_and_colors():
     ax = fig.axes[0]
     bars = {t.get_text(): p for t, p in zip(ax.get_yticklabels(), ax.patches)}
     # all six units: p counts A1 and B1 (2/6), c the same, q A2 B1 B2 (3/6); the child indented under its parent
-    want = {"Parent": 2 / 6, "\u2003Child": 2 / 6, "Q": 3 / 6}
+    want = {"Parent": 2 / 6, "\u21b3 Child": 2 / 6, "Q": 3 / 6}
     assert {k: b.get_width() for k, b in bars.items()} == pytest.approx(want)
-    assert list(bars) == ["\u2003Child", "Parent", "Q"]  # bottom to top: the largest on top, children under parents
+    assert list(bars) == ["\u21b3 Child", "Parent", "Q"]  # bottom to top: the largest on top, children under parents
     assert to_hex(bars["Parent"].get_facecolor()) == "#123456"  # the codebook's colour
     assert to_hex(bars["Q"].get_facecolor()).upper() in OKABE_ITO[:3]  # the colourblind-safe default
     assert ax.xaxis.get_major_formatter()(0.5, 0) == "50%"
-    caption = fig._supxlabel.get_text()
+    caption = fig._supxlabel.get_text().replace("\n", " ")
     assert "Codebook hand 1.0" in caption and "6\u00a0units in 3 documents" in caption
 
 
@@ -39,8 +39,8 @@ def test_grouped_bars_per_group():
     fig = agenda.plot_shares(coded_table(), codebook=CODEBOOK, kind="grouped", by="source", ci="wilson")
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == ["\u2003Child", "Parent", "Q"]  # bottom to top: Q first, the child under its parent
-    labels = [label.strip() for label in labels]
+    assert labels == ["\u21b3 Child", "Parent", "Q"]  # bottom to top: Q first, the child under its parent
+    labels = [label.removeprefix("\u21b3 ") for label in labels]
     bars = [c for c in ax.containers if isinstance(c, BarContainer)]
     assert [c.get_label() for c in bars] == ["x", "y"]
     x = dict(zip(labels, [p.get_width() for p in bars[0].patches]))
