@@ -732,12 +732,6 @@ def shares_command(
     table = shares(
         coded, codebook, list(by), period, date_column, measure, ci, resamples, seed, level, cluster=cluster, bins=bins
     )
-    few = table.filter(pl.col("few_clusters"))
-    if few.height:
-        note(
-            f"agenda: warning: {few.height} of {table.height} intervals rest on fewer than {MIN_CLUSTERS} clusters "
-            f"({cluster or 'doc_id'}); see the column few_clusters"
-        )
     if out:
         base = codebook.provenance() if codebook else scan_coded(coded)[1]
         options = {"measure": measure, "ci": ci, "level": level, "by": list(by), "period": period, "bins": bins}
@@ -752,6 +746,12 @@ def shares_command(
         if table["parent"].null_count() == table.height:
             table = table.drop("parent")
         show(table.with_columns(pl.col("share", "ci_low", "ci_high").round(3)))
+    few = table.filter(pl.col("few_clusters"))
+    if few.height:  # said once the table is out, so an error stays the only line
+        note(
+            f"agenda: warning: {few.height} of {table.height} intervals rest on fewer than {MIN_CLUSTERS} clusters "
+            f"({cluster or 'doc_id'}); see the column few_clusters"
+        )
 
 
 @main.command("plot")
