@@ -196,6 +196,7 @@ def main(debug: bool) -> None:
     "-o", "--output", "out", required=True, help="Output file (.csv, .parquet, .dta, .sav), or - for CSV on stdout."
 )
 @click.option("--long", is_flag=True, help="Write the tidy table: one row per unit and coded item.")
+@click.option("--all-units", is_flag=True, help="With --long: a row (empty item) for each unit coded for no item.")
 @click.option(
     "--unit",
     type=click.Choice(["paragraph", "sentence", "document"]),
@@ -220,6 +221,7 @@ def code_command(
     codebook_path,
     out,
     long,
+    all_units,
     unit,
     fmt,
     keep_text,
@@ -258,6 +260,7 @@ def code_command(
         infer_types=infer_types,
         progress=Progress(quiet),
         **({"unit_column": unit_column} if unit_column else {}),
+        **({"all_units": True} if all_units else {}),
     )
     report_written(written)
     seconds = time.perf_counter() - started

@@ -149,13 +149,19 @@ def code_units(
     )
 
 
-def long_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, date_column: str | None = None) -> pl.LazyFrame:
-    """The tidy table: one row per unit and coded item, with the matched terms.
+def long_units(
+    units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, date_column: str | None = None, all_units: bool = False
+) -> pl.LazyFrame:
+    """The tidy table: one row per unit and coded item (doc_id, unit, metadata, item, hits, terms).
 
     Hits come from the same count as the wide table; the matched terms are the match events of the
     units coded for the item. With context rules in the codebook, a `context` column holds the
     hits that came from context. Parents are rolled up as in the wide table (agenda.rollup).
+    With all_units, a unit coded for no item has one row with an empty item and 0 hits, so
+    shares can be computed from the long table alone.
     """
+    schema = units.lazy().collect_schema()
+    meta = [c for c in schema.names() if c not in ("doc_id", "unit", "text", WORDS)]
     units = _hits(units.lazy().with_row_index("_row"), codebook, date_column)
     contexts = context_columns(codebook)
     parts = []
@@ -185,22 +191,27 @@ def long_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, date_colu
                 "_row",
                 "doc_id",
                 pl.col("unit").cast(pl.Int32),
+                *meta,
                 pl.lit(item_id).alias("item"),
                 hits.alias("hits"),
                 pl.col("terms").fill_null(""),
                 *[e.cast(hits_type) for e in extra],
             )
         )
-    if not parts:
-        schema = {"doc_id": pl.String, "unit": pl.Int32, "item": pl.String, "hits": pl.Int32, "terms": pl.String}
-        if contexts:
-            schema["context"] = pl.Float64
-        return pl.LazyFrame(schema=schema)
+    empty = {"_row": pl.UInt32, "doc_id": pl.String, "unit": pl.Int32, **{c: schema[c] for c in meta}}
+    empty |= {"item": pl.String, "hits": pl.Int32, "terms": pl.String} | ({"context": pl.Float64} if contexts else {})
+    long = rolled_up_long(pl.concat(parts, how="diagonal_relaxed"), codebook) if parts else pl.DataFrame(schema=empty)
+    if all_units:
+        uncoded = units.filter(~pl.col("_row").is_in(long["_row"].implode())).select(
+            "_row", "doc_id", pl.col("unit").cast(pl.Int32), *meta, pl.lit(0, long.schema["hits"]).alias("hits")
+        )
+        long = pl.concat([long, uncoded.with_columns(pl.lit("").alias("terms"))], how="diagonal_relaxed")
+    if long.height == 0:
+        return long.drop("_row").lazy()
     order = {item_id: i for i, item_id in enumerate(codebook.item_ids)}
     return (
-        rolled_up_long(pl.concat(parts, how="diagonal_relaxed"), codebook)
-        .lazy()
-        .with_columns(pl.col("item").replace_strict(order, return_dtype=pl.UInt32).alias("_order"))
+        long.lazy()
+        .with_columns(pl.col("item").replace_strict(order, default=None, return_dtype=pl.UInt32).alias("_order"))
         .sort("_row", "_order")
         .drop("_row", "_order")
     )
@@ -279,6 +290,7 @@ def code_batches(
     progress: Callable[[int, int, int], None] | None = None,
     batch_bytes: int = BATCH_BYTES,
     date_column: str | None = None,
+    all_units: bool = False,
     **read_options: str,
 ) -> Iterator[pl.DataFrame]:
     """Code a corpus batch by batch: yields the coded table (wide, or long with long=True) in parts.
@@ -290,8 +302,11 @@ def code_batches(
     batch size. progress(units_done, units_total, bytes_done) is called after each part; while
     the corpus is being read units_total is an estimate (from the share of the input read), and
     the last call, once all is read, has units_total == units_done. date_column (default `date`)
-    gives the dates that rules with date bounds read.
+    gives the dates that rules with date bounds read. all_units (with long) keeps the units coded
+    for no item, as rows with an empty item.
     """
+    if all_units and not long:
+        raise AgendaError("--all-units applies to the long table (--long): the wide one has every unit")
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
     if isinstance(corpus, (pl.DataFrame, pl.LazyFrame)):
@@ -309,7 +324,7 @@ def code_batches(
         parts = []
         for batch in whole_documents(units, BATCH_UNITS):
             if long:
-                table = long_units(batch, codebook, date_column)
+                table = long_units(batch, codebook, date_column, all_units)
             else:
                 table = code_units(batch, codebook, keep_text, date_column)
             parts.append((table.collect(), batch.height, batch["text"].str.len_bytes().sum()))
@@ -366,6 +381,7 @@ def code(
     keep_text: bool = False,
     progress: Callable[[int, int, int], None] | None = None,
     date_column: str | None = None,
+    all_units: bool = False,
     **read_options: str,
 ) -> pl.DataFrame:
     """Split a corpus into units and code them: the wide table, or the long one with long=True.
@@ -377,7 +393,9 @@ def code(
 
     >>> coded = agenda.code("examples/corpus", "codebook/us-russia-2021.yaml")
     """
-    batches = code_batches(corpus, codebook, unit, long, keep_text, progress, date_column=date_column, **read_options)
+    batches = code_batches(
+        corpus, codebook, unit, long, keep_text, progress, date_column=date_column, all_units=all_units, **read_options
+    )
     return pl.concat(list(batches))
 
 
@@ -392,6 +410,7 @@ def code_to(
     progress: Callable[[int, int, int], None] | None = None,
     batch_bytes: int = BATCH_BYTES,
     date_column: str | None = None,
+    all_units: bool = False,
     **read_options: str,
 ) -> Written:
     """Code a corpus and write the coded table to out (.csv, .parquet, .dta, .sav, or - for CSV on stdout).
@@ -416,7 +435,7 @@ def code_to(
     units, hits = dict.fromkeys(ids, 0), dict.fromkeys(ids, 0)
     with TableSink(out, codebook.provenance(), fmt, codebook=codebook) as sink:
         batches = code_batches(
-            corpus, codebook, unit, long, keep_text, progress, batch_bytes, date_column, **read_options
+            corpus, codebook, unit, long, keep_text, progress, batch_bytes, date_column, all_units, **read_options
         )
         for table in batches:
             sink.write(table)
