@@ -709,13 +709,14 @@ def suggest_command(
 @click.option("--measure", type=click.Choice(["units", "words", "primary"]), default="units", show_default=True)
 @click.option("--ci", type=click.Choice(["none", "bootstrap", "wilson"]), default="bootstrap", show_default=True)
 @click.option("--cluster", help="Resample this column's values in the bootstrap (default: doc_id).")
+@click.option("--per", type=click.Choice(["document"]), help="One row a document and item: the counts per document.")
 @click.option("--resamples", default=1000, show_default=True, type=RESAMPLES, help="Bootstrap resamples.")
 @click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the bootstrap.")
 @click.option("--level", default=0.95, show_default=True, type=LEVEL, help="Level of the interval.")
 @click.option("-o", "--output", "out", help="Write the table (.csv or .parquet); printed when absent.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), help="Output format (default: by suffix).")
 def shares_command(
-    coded, codebook_path, by, period, bins, date_column, measure, ci, cluster, resamples, seed, level, out, fmt
+    coded, codebook_path, by, period, bins, date_column, measure, ci, cluster, per, resamples, seed, level, out, fmt
 ):
     """Agenda shares of a CODED table (from `agenda code`): one row a group and item, with an interval.
 
@@ -725,6 +726,7 @@ def shares_command(
       agenda shares coded.parquet --period month --measure primary --ci wilson -o shares.csv
       agenda shares coded.csv --by President --cluster speech_id
       agenda shares coded.csv --bins 1789,1861,1933 --date-column Year
+      agenda shares coded.csv --per document -o per-document.csv
     """
     from agenda.codebook import load_codebook
     from agenda.export import input_files, output_files, write_table
@@ -733,15 +735,29 @@ def shares_command(
     refuse_overwrite(output_files(out, fmt), [*input_files(coded), codebook_path])
     codebook = load_codebook(codebook_path) if codebook_path else None
     table = shares(
-        coded, codebook, list(by), period, date_column, measure, ci, resamples, seed, level, cluster=cluster, bins=bins
+        coded,
+        codebook,
+        list(by),
+        period,
+        date_column,
+        measure,
+        ci,
+        resamples,
+        seed,
+        level,
+        cluster=cluster,
+        bins=bins,
+        per=per,
     )
     if out:
         base = codebook.provenance() if codebook else scan_coded(coded)[1]
         options = {"measure": measure, "ci": ci, "level": level, "by": list(by), "period": period, "bins": bins}
         options["cluster"] = cluster or "doc_id"
+        if per:
+            options.update(per=per, ci="none")
         if period or bins:
             options["date_column"] = date_column
-        if ci == "bootstrap":
+        if ci == "bootstrap" and not per:
             options.update(resamples=resamples, seed=seed)
         written = write_table(table, out, shares_provenance(base, **options), fmt)
         note(f"agenda: {table.height} rows of shares -> {', '.join(map(str, written)) or 'stdout'}")

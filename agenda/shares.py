@@ -236,15 +236,19 @@ def shares(
     level: float = 0.95,
     cluster: str | None = None,
     bins: Sequence[int] | str | None = None,
+    per: str | None = None,
 ) -> pl.DataFrame:
     """Agenda shares of a wide coded table, one row a group and item.
 
     Columns: the `by` columns, `period` (the first day of each period) when `period` or `bins`
-    is given, measure, item, label, parent, docs, clusters, units, units_with_item, (words,
-    words_with_item for the words measure), share, ci_low, ci_high, few_clusters. Periods
+    is given, measure, item, label, parent, docs, clusters, units, units_with_item, words,
+    (words_with_item for the words measure), share, ci_low, ci_high, few_clusters, hits (the
+    item's hits column summed) and per_1000_words (1000 * hits / words). Periods
     without units inside the observed range get rows with units 0 and a null share, so a
     timeline shows the gap. The bootstrap resamples the values of `cluster` (default doc_id);
     few_clusters is true where an interval rests on fewer than MIN_CLUSTERS clusters.
+    per="document" gives one row a document and item (with the metadata that is constant within
+    documents) and no interval: the counts table, as quanteda's dfm_lookup gives per document.
 
     >>> agenda.shares("coded.csv", "codebook/us-russia-2021.yaml", by="source", ci="wilson")
     """
@@ -270,6 +274,12 @@ def shares(
     schema = frame.collect_schema()
     check_coded(schema.names(), source)
     codebook = resolve_codebook(codebook, schema.names(), provenance, source)
+    if per is not None:
+        if per != "document":
+            raise AgendaError(f"unknown --per {per!r} (use document)")
+        if by or period or bins:
+            raise AgendaError("--per document groups by document: leave out --by, --period and --bins")
+        by, ci = ["doc_id", *_document_metadata(frame, schema, source)], "none"
     for column in by:
         if column not in schema:
             raise AgendaError(f"{source}: no column {column!r} to group by (columns: {', '.join(schema.names())})")
@@ -317,6 +327,7 @@ def _unit_indicators(
         indicators.append(flag.fill_null(False).cast(pl.UInt8).alias(f"_i_{item_id}"))
     if measure == "primary":
         indicators.append(pl.col("primary").is_null().cast(pl.UInt8).alias(f"_i_{NONE}"))
+    indicators += [pl.col(i).cast(pl.Float64).fill_null(0).alias(f"_h_{i}") for i in codebook.item_ids]
     by = [g for g in groups if g != "period"]
     try:
         base = [pl.col("doc_id").cast(pl.String), pl.col("n_words").cast(pl.Int64)]
@@ -324,6 +335,20 @@ def _unit_indicators(
         return frame.select(*kept, *extra, *base, *indicators).collect()
     except Exception as exc:  # a malformed CSV shows itself only when it is read
         raise _bad_file(source, exc) from None
+
+
+def _document_metadata(frame: pl.LazyFrame, schema: pl.Schema, source: str) -> list[str]:
+    """The metadata columns (between unit and n_words) that hold one value in each document."""
+    names = schema.names()
+    start = names.index("unit") + 1 if "unit" in names else 1
+    meta = [c for c in names[start : names.index("n_words")] if c not in ("doc_id", "text")]
+    if not meta:
+        return []
+    try:
+        counts = frame.group_by("doc_id").agg(pl.col(meta).n_unique()).select(pl.col(meta).max()).collect()
+    except Exception as exc:
+        raise _bad_file(source, exc) from None
+    return [c for c in meta if (counts[c][0] or 0) <= 1]
 
 
 def _check_dates(units: pl.DataFrame, date_column: str, source: str, bins: list[int] | None = None) -> None:
@@ -352,6 +377,7 @@ def _aggregate(units: pl.DataFrame, groups: list[str], rows: list[str], measure:
         pl.col("n_words").sum().alias("words"),
         *[pl.col(f"_i_{r}").sum().cast(pl.Int64).alias(f"_c_{r}") for r in rows],
         *[(pl.col(f"_i_{r}").cast(pl.Int64) * pl.col("n_words")).sum().alias(f"_w_{r}") for r in rows],
+        *[pl.col(f"_h_{r}").sum().alias(f"_s_{r}") for r in rows if r != NONE],
     )
     names = [k if isinstance(k, str) else "_all" for k in keys]
     long = pl.concat(
@@ -365,13 +391,15 @@ def _aggregate(units: pl.DataFrame, groups: list[str], rows: list[str], measure:
                 pl.lit(r).alias("item"),
                 pl.col(f"_c_{r}").alias("units_with_item"),
                 pl.col(f"_w_{r}").alias("words_with_item"),
+                (pl.col(f"_s_{r}") if r != NONE else pl.lit(None, pl.Float64)).alias("hits"),
             )
             for r in rows
         ]
     )
     num, den = ("words_with_item", "words") if measure == "words" else ("units_with_item", "units")
     share = pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
-    return long.with_columns(share.cast(pl.Float64).alias("share"))
+    rate = pl.when(pl.col("words") > 0).then(1000 * pl.col("hits") / pl.col("words")).otherwise(None)
+    return long.with_columns(share.cast(pl.Float64).alias("share"), rate.alias("per_1000_words"))
 
 
 def _periods_between(first, last, every: str) -> int:
@@ -405,7 +433,8 @@ def _fill_periods(
         table = table.drop("_all", strict=False).with_columns(pl.lit(True).alias("_all"))
     filled = grid.join(table, on=on, how="left", nulls_equal=True)
     zeros = ["docs", "clusters", "units", "words", "units_with_item", "words_with_item"]
-    return filled.with_columns(pl.col(c).fill_null(0) for c in zeros)
+    filled = filled.with_columns(pl.col(c).fill_null(0) for c in zeros)
+    return filled.with_columns(pl.when(pl.col("item") != NONE).then(pl.col("hits").fill_null(0)).alias("hits"))
 
 
 def _with_interval(table: pl.DataFrame, ci: str, level: float) -> pl.DataFrame:
@@ -508,7 +537,7 @@ def _finish(table: pl.DataFrame, codebook: Codebook, groups: list[str], rows: li
     labels = {item.id: item.label for item in codebook.items} | {NONE: NONE_LABEL}
     parents = {item.id: item.parent for item in codebook.items}
     order = {r: i for i, r in enumerate(rows)}
-    words = ["words", "words_with_item"] if measure == "words" else []
+    words = ["words_with_item"] if measure == "words" else []
     return (
         table.with_columns(
             pl.lit(measure).alias("measure"),
@@ -527,11 +556,14 @@ def _finish(table: pl.DataFrame, codebook: Codebook, groups: list[str], rows: li
             "clusters",
             "units",
             "units_with_item",
+            "words",
             *words,
             "share",
             "ci_low",
             "ci_high",
             (pl.col("ci_low").is_not_null() & (pl.col("clusters") < MIN_CLUSTERS)).alias("few_clusters"),
+            "hits",
+            "per_1000_words",
         )
     )
 
