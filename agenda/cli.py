@@ -198,6 +198,9 @@ def main(debug: bool) -> None:
 @click.option("--long", is_flag=True, help="Write the tidy table: one row per unit and coded item.")
 @click.option("--all-units", is_flag=True, help="With --long: a row (empty item) for each unit coded for no item.")
 @click.option(
+    "--keep-dropped", is_flag=True, help="Keep units dropped as boilerplate or too short: uncoded, with a reason."
+)
+@click.option(
     "--unit",
     type=click.Choice(["paragraph", "sentence", "document"]),
     help="Unit of coding (default: the codebook's units.split, else paragraph).",
@@ -222,6 +225,7 @@ def code_command(
     out,
     long,
     all_units,
+    keep_dropped,
     unit,
     fmt,
     keep_text,
@@ -261,6 +265,7 @@ def code_command(
         progress=Progress(quiet),
         **({"unit_column": unit_column} if unit_column else {}),
         **({"all_units": True} if all_units else {}),
+        **({"keep_dropped": True} if keep_dropped else {}),
     )
     report_written(written)
     seconds = time.perf_counter() - started
@@ -271,6 +276,12 @@ def code_command(
         f"agenda: coded {written.rows} {shape} with {codebook.id} {codebook.version} in {seconds:.2f}s -> {target}",
         quiet,
     )
+    if sum(written.dropped.values()):
+        reasons = ", ".join(f"{n:,} {reason.replace('_', ' ')}" for reason, n in written.dropped.items() if n)
+        kept = (
+            "kept as rows with a `dropped` reason" if keep_dropped else "not in the table (--keep-dropped keeps them)"
+        )
+        note(f"agenda: dropped {sum(written.dropped.values()):,} units ({reasons}): {kept}", quiet)
     if written.coverage is not None and not quiet:
         show(written.coverage, err=True)
 

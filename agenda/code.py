@@ -16,7 +16,7 @@ from agenda.engine.context import add_context
 from agenda.engine.events import item_events
 from agenda.engine.match import DATE, TEXT_CS, add_hits, add_token_columns, compile_codebook
 from agenda.engine.normalize import add_tokens
-from agenda.engine.segment import WORDS, n_words, segment
+from agenda.engine.segment import DROP_REASONS, DROPPED, WORDS, n_words, segment
 from agenda.errors import AgendaError
 from agenda.export import Written
 from agenda.rollup import rolled_up, rolled_up_long, whole_counts
@@ -147,6 +147,42 @@ def code_units(
     return coded.select("doc_id", "unit", *meta, *text, "n_words", *ids, *context, "n_items", "primary").with_columns(
         counts
     )
+
+
+def with_dropped(
+    units: pl.DataFrame, codebook: Codebook, keep_text: bool = False, date_column: str | None = None
+) -> pl.DataFrame:
+    """The wide table of units with a DROPPED reason column: kept units coded, dropped ones with no codes.
+
+    A `dropped` column (null for kept units) follows `primary`; rows stay in the units' order.
+    """
+    if "dropped" in units.columns:
+        raise AgendaError("corpus column 'dropped' has the name of the column --keep-dropped makes; rename it")
+    kept = units.filter(pl.col(DROPPED).is_null()).drop(DROPPED)
+    out = units.filter(pl.col(DROPPED).is_not_null())
+    words = pl.col(WORDS) if WORDS in out.columns else n_words(pl.col("text"))
+    meta = [c for c in units.columns if c not in ("doc_id", "unit", "text", WORDS, DROPPED)]
+    whole = whole_counts(codebook, {c.item.id for c in compile_codebook(codebook) if c.integral})
+    nothing = [
+        pl.lit(None, pl.Int32 if c.removesuffix("_context") in whole else pl.Float64).alias(c)
+        for c in [*codebook.item_ids, *context_columns(codebook)]
+    ]
+    out = out.select(
+        "doc_id",
+        pl.col("unit").cast(pl.Int32),
+        *meta,
+        *(["text"] if keep_text else []),
+        words.cast(pl.Int32).alias("n_words"),
+        *nothing,
+        pl.lit(None, pl.Int32).alias("n_items"),
+        pl.lit(None, pl.String).alias("primary"),
+        pl.col(DROPPED).alias("dropped"),
+    )
+    if kept.height:
+        coded = code_units(kept, codebook, keep_text, date_column).collect()
+        out = pl.concat([coded.with_columns(pl.lit(None, pl.String).alias("dropped")), out], how="diagonal_relaxed")
+    order = units.select("doc_id", pl.col("unit").cast(pl.Int32)).with_row_index("_order")
+    return out.join(order, on=["doc_id", "unit"]).sort("_order").drop("_order")
 
 
 def long_units(
@@ -291,6 +327,8 @@ def code_batches(
     batch_bytes: int = BATCH_BYTES,
     date_column: str | None = None,
     all_units: bool = False,
+    keep_dropped: bool = False,
+    dropped: dict[str, int] | None = None,
     **read_options: str,
 ) -> Iterator[pl.DataFrame]:
     """Code a corpus batch by batch: yields the coded table (wide, or long with long=True) in parts.
@@ -303,10 +341,14 @@ def code_batches(
     the corpus is being read units_total is an estimate (from the share of the input read), and
     the last call, once all is read, has units_total == units_done. date_column (default `date`)
     gives the dates that rules with date bounds read. all_units (with long) keeps the units coded
-    for no item, as rows with an empty item.
+    for no item, as rows with an empty item. The units dropped (empty, boilerplate, min_words) are
+    counted by reason into the dict `dropped` when given; keep_dropped keeps them in the wide
+    table, uncoded, with the reason in a `dropped` column.
     """
     if all_units and not long:
         raise AgendaError("--all-units applies to the long table (--long): the wide one has every unit")
+    if keep_dropped and long:
+        raise AgendaError("--keep-dropped applies to the wide table: leave out --long")
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
     if isinstance(corpus, (pl.DataFrame, pl.LazyFrame)):
@@ -319,15 +361,22 @@ def code_batches(
 
     def code_docs(docs: pl.DataFrame) -> list[tuple[pl.DataFrame, int, int]]:
         units = segment(
-            docs, split, codebook.units["min_words"], codebook.units["drop"], word_counts=not long
+            docs, split, codebook.units["min_words"], codebook.units["drop"], word_counts=not long, reasons=True
         ).collect()
+        if dropped is not None:
+            for reason, n in units[DROPPED].drop_nulls().value_counts().iter_rows():
+                dropped[reason] = dropped.get(reason, 0) + n
+        if not keep_dropped:
+            units = units.filter(pl.col(DROPPED).is_null()).drop(DROPPED)
         parts = []
         for batch in whole_documents(units, BATCH_UNITS):
             if long:
-                table = long_units(batch, codebook, date_column, all_units)
+                table = long_units(batch, codebook, date_column, all_units).collect()
+            elif keep_dropped:
+                table = with_dropped(batch, codebook, keep_text, date_column)
             else:
-                table = code_units(batch, codebook, keep_text, date_column)
-            parts.append((table.collect(), batch.height, batch["text"].str.len_bytes().sum()))
+                table = code_units(batch, codebook, keep_text, date_column).collect()
+            parts.append((table, batch.height, batch["text"].str.len_bytes().sum()))
         return parts
 
     units_done = bytes_done = reported = read_done = submitted = 0
@@ -382,6 +431,7 @@ def code(
     progress: Callable[[int, int, int], None] | None = None,
     date_column: str | None = None,
     all_units: bool = False,
+    keep_dropped: bool = False,
     **read_options: str,
 ) -> pl.DataFrame:
     """Split a corpus into units and code them: the wide table, or the long one with long=True.
@@ -394,7 +444,16 @@ def code(
     >>> coded = agenda.code("examples/corpus", "codebook/us-russia-2021.yaml")
     """
     batches = code_batches(
-        corpus, codebook, unit, long, keep_text, progress, date_column=date_column, all_units=all_units, **read_options
+        corpus,
+        codebook,
+        unit,
+        long,
+        keep_text,
+        progress,
+        date_column=date_column,
+        all_units=all_units,
+        keep_dropped=keep_dropped,
+        **read_options,
     )
     return pl.concat(list(batches))
 
@@ -411,6 +470,7 @@ def code_to(
     batch_bytes: int = BATCH_BYTES,
     date_column: str | None = None,
     all_units: bool = False,
+    keep_dropped: bool = False,
     **read_options: str,
 ) -> Written:
     """Code a corpus and write the coded table to out (.csv, .parquet, .dta, .sav, or - for CSV on stdout).
@@ -418,8 +478,8 @@ def code_to(
     The corpus streams through in batches of whole documents (see code_batches) and the table is
     written as it comes (see agenda.stream.TableSink), so a corpus larger than memory can be
     coded; the output is renamed into place only when all of it is written. Returns the files
-    written, with `.rows` (rows written), `.codebook`, and `.coverage` (per item: units, share,
-    hits; None for the long table).
+    written, with `.rows` (rows written), `.codebook`, `.coverage` (per item: units, share,
+    hits; None for the long table) and `.dropped` (units dropped, by reason; also in the provenance).
 
     >>> agenda.code_to("archive.csv", "codebook/us-russia-2021.yaml", "coded.parquet").rows
     """
@@ -434,8 +494,20 @@ def code_to(
     ids = codebook.item_ids
     units, hits = dict.fromkeys(ids, 0), dict.fromkeys(ids, 0)
     with TableSink(out, codebook.provenance(), fmt, codebook=codebook) as sink:
+        dropped: dict[str, int] = {}
         batches = code_batches(
-            corpus, codebook, unit, long, keep_text, progress, batch_bytes, date_column, all_units, **read_options
+            corpus,
+            codebook,
+            unit,
+            long,
+            keep_text,
+            progress,
+            batch_bytes,
+            date_column,
+            all_units,
+            keep_dropped,
+            dropped,
+            **read_options,
         )
         for table in batches:
             sink.write(table)
@@ -446,17 +518,20 @@ def code_to(
                 for i in ids:
                     units[i] += counts[f"u_{i}"][0]
                     hits[i] += counts[i][0]
+        sink.provenance = {**sink.provenance, **{f"dropped_{r}": str(dropped.get(r, 0)) for r in DROP_REASONS}}
         written = sink.close()
     written.rows = sink.rows
     written.codebook = codebook
+    written.dropped = {r: dropped.get(r, 0) for r in DROP_REASONS}
     written.coverage = None
     if not long:
+        coded_rows = sink.rows - (sum(dropped.values()) if keep_dropped else 0)
         written.coverage = pl.DataFrame(
             {
                 "item": ids,
                 "label": [item.label for item in codebook.items],
                 "units": [units[i] for i in ids],
-                "share": [round(units[i] / sink.rows, 3) if sink.rows else 0.0 for i in ids],
+                "share": [round(units[i] / coded_rows, 3) if coded_rows else 0.0 for i in ids],
                 "hits": [hits[i] for i in ids],
             }
         )

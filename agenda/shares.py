@@ -274,6 +274,8 @@ def shares(
     schema = frame.collect_schema()
     check_coded(schema.names(), source)
     codebook = resolve_codebook(codebook, schema.names(), provenance, source)
+    if "dropped" in schema:  # units kept by --keep-dropped are not coded: they are not in any share
+        frame = frame.filter(pl.col("dropped").is_null())
     if per is not None:
         if per != "document":
             raise AgendaError(f"unknown --per {per!r} (use document)")

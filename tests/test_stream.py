@@ -109,8 +109,9 @@ def test_output_bytes_do_not_depend_on_batch_size(tmp_path, suffix, monkeypatch)
 def test_streamed_csv_is_the_csv_of_the_whole_table(tmp_path):
     path = table_csv(tmp_path, rows=20)
     streamed = code_to(path, CODEBOOK, tmp_path / "s.csv", batch_bytes=1)
+    dropped = {f"dropped_{reason}": str(n) for reason, n in streamed.dropped.items()}  # counted as it streams
     whole = agenda.write_table(
-        agenda.code(path, CODEBOOK), tmp_path / "w.csv", CODEBOOK.provenance(), codebook=CODEBOOK
+        agenda.code(path, CODEBOOK), tmp_path / "w.csv", {**CODEBOOK.provenance(), **dropped}, codebook=CODEBOOK
     )
     assert (tmp_path / "s.csv").read_bytes() == (tmp_path / "w.csv").read_bytes()
     assert streamed[1].read_text() == whole[1].read_text()  # OUT.meta.json: columns, rows, items
