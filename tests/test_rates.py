@@ -5,15 +5,11 @@ from __future__ import annotations
 import polars as pl
 import pytest
 from click.testing import CliRunner
-from test_shares import CODEBOOK, coded_table
+from test_shares import CODEBOOK, coded_table, rows
 
 import agenda
 from agenda.cli import main
 from agenda.export import write_table
-
-
-def rows(table: pl.DataFrame, *keys: str) -> dict:
-    return {tuple(r[k] for k in keys): r for r in table.iter_rows(named=True)}
 
 
 def test_rates_per_1000_words_by_group():
