@@ -425,9 +425,11 @@ def _bars(ax, y: np.ndarray, part: pl.DataFrame, color, height: float, label: st
     if ok.any():
         err = np.clip(np.vstack([share[ok] - low[ok], high[ok] - share[ok]]), 0, None)
         ax.errorbar(share[ok], y[ok], xerr=err, fmt="none", elinewidth=0.8, capsize=cap, ecolor="#333333")
+    colors = np.array(color if isinstance(color, list) else [color] * len(y), dtype=object)
     zero = share == 0
-    if zero.any():
-        stub = ax.plot(np.zeros(zero.sum()), y[zero], ls="none", marker="|", ms=height * 14, mew=2.2, color=color)
+    for shade in dict.fromkeys(colors[zero]):  # one stub line a colour
+        at = zero & (colors == shade)
+        stub = ax.plot(np.zeros(at.sum()), y[at], ls="none", marker="|", ms=height * 14, mew=2.2, color=shade)
         stub[0].set_gid("zero")
     for yi in y[np.isnan(share)]:
         ax.text(0, yi, " n/a", va="center", ha="left", fontsize=6, color="#666666", gid="missing")

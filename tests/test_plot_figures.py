@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 from click.testing import CliRunner
-from matplotlib.colors import to_rgb
+from matplotlib.colors import to_hex, to_rgb
 from test_shares import CODEBOOK, coded_table
 
 import agenda
@@ -66,6 +66,14 @@ def test_a_zero_bar_is_visible_in_the_png_and_a_missing_share_is_marked(tmp_path
     fig = agenda.plot_shares(by_month, codebook=CODEBOOK, kind="grouped")
     marks = [t for t in fig.axes[0].texts if t.get_gid() == "missing"]
     assert len(marks) == 3 and all(t.get_text().strip() == "n/a" for t in marks)  # February, each item
+
+
+def test_a_bar_chart_draws_zero_shares_as_stubs_in_the_items_colours():
+    only_y = coded_table().filter(pl.col("source") == "y")  # one unit, coded for nothing
+    fig = agenda.plot_shares(only_y, codebook=CODEBOOK, ci="none")
+    stubs = [line for line in fig.axes[0].lines if line.get_gid() == "zero"]
+    assert sorted(len(line.get_ydata()) for line in stubs) == [1, 1, 1]  # three items, three colours
+    assert "#123456" in {to_hex(line.get_color()) for line in stubs}  # the codebook's colour of Parent
 
 
 def test_error_bars_only_where_there_is_an_interval():
