@@ -775,7 +775,7 @@ def shares_command(
     else:
         if table["parent"].null_count() == table.height:
             table = table.drop("parent")
-        show(table.with_columns(pl.col("share", "ci_low", "ci_high").round(3)))
+        show(table.with_columns(pl.col("share", "ci_low", "ci_high").round(3), pl.col("per_1000_words").round(2)))
     few = table.filter(pl.col("few_clusters"))
     if few.height:  # said once the table is out, so an error stays the only line
         note(

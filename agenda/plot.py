@@ -307,7 +307,8 @@ def _caption(table: pl.DataFrame, codebook, note: dict[str, str], kind: str, wid
     if "docs" in table.columns:
         n += f" in {int(first['docs'].sum()):,} documents"
     if groups:
-        n += f" ({table.select(groups).n_unique()} groups)"
+        n_groups = table.select(groups).n_unique()
+        n += f" ({n_groups} group{'s' if n_groups > 1 else ''})"
     parts.append(n + ".")
     if codebook is not None:
         parts.append(f"Codebook {codebook.id} {codebook.version}".strip() + ".")
@@ -360,8 +361,9 @@ def _check_stackable(table: pl.DataFrame, force: bool) -> str:
     most = float(sums.max() or 0)
     if measure != "primary" and not force:
         raise AgendaError(
-            f"a stacked chart needs shares that sum to one: units carry several items, so the {measure or 'given'} "
-            f"shares of a group sum to up to {most:.0%}; use --measure primary, --kind grouped, or --force-stacked"
+            f"a stacked chart needs shares that sum to one, as --measure primary's do (with its `none` row); "
+            f"{measure or 'these'} shares count a unit once for each item it carries and not at all when it has "
+            f"none (here a group sums to {most:.0%}): use --measure primary, --kind grouped, or --force-stacked"
         )
     return f"{most:.0%}" if most > 1 + 1e-9 else ""
 
@@ -386,9 +388,11 @@ def _item_order(table: pl.DataFrame) -> list[tuple[str, int]]:
     return out
 
 
-def _item_labels(table: pl.DataFrame, order: list[tuple[str, int]]) -> list[str]:
+def _item_labels(table: pl.DataFrame, order: list[tuple[str, int]], fig: Figure) -> list[str]:
+    """Item labels, a child's marked, wrapped to a third of the figure's width (one column is 3.3 inches)."""
     labels = dict(zip(table["item"], table["label"]))
-    return [(CHILD * depth + " " if depth else "") + labels[item] for item, depth in order]
+    chars = max(14, int(fig.get_figwidth() * 6))
+    return [textwrap.fill((CHILD * depth + " " if depth else "") + labels[item], chars) for item, depth in order]
 
 
 def _percent_axis(axis) -> None:
@@ -448,7 +452,7 @@ def draw_bar(
     y = np.arange(rows.height)
     share = rows["share"].to_numpy()
     _bars(ax, y, rows, [colors[i] for i in rows["item"]], 0.65)
-    ax.set_yticks(y, _item_labels(table, order)[::-1])
+    ax.set_yticks(y, _item_labels(table, order, fig)[::-1])
     top = max(float(np.nanmax(rows["ci_high"].fill_null(0).to_numpy(), initial=0)), float(share.max(initial=0)))
     ax.set_xlim(0, min(1.0, top * 1.18 + 0.02) if top > 0 else 1.0)
     few = rows["few_clusters"].to_list() if "few_clusters" in rows.columns else [False] * rows.height
@@ -480,7 +484,7 @@ def draw_grouped(
         part = pl.DataFrame({"item": items}).join(part, on="item", how="left", maintain_order="left")
         y = np.arange(len(order)) + 0.4 - step * (k + 0.5)
         _bars(ax, y, part, OKABE_ITO[k % len(OKABE_ITO)], step * 0.92, label=name, cap=1.5)
-    ax.set_yticks(np.arange(len(order)), _item_labels(table, order))
+    ax.set_yticks(np.arange(len(order)), _item_labels(table, order, fig))
     ax.set_xlim(0, None)
     _percent_axis(ax.xaxis)
     ax.set_xlabel("Share")
@@ -647,7 +651,7 @@ def draw_heatmap(
     ax.set_xticks(shown, [names[i] for i in shown], rotation=90 if cell < 0.3 else 30 if steep else 0)
     for label in ax.get_xticklabels():
         label.set_ha("center" if cell < 0.3 or not steep else "right")
-    ax.set_yticks(np.arange(len(order)), _item_labels(table, order))
+    ax.set_yticks(np.arange(len(order)), _item_labels(table, order, fig))
     ax.tick_params(length=0)
     if cell >= 0.3:  # N per column, along the top
         top_axis = ax.secondary_xaxis("top")
