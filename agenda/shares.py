@@ -264,6 +264,8 @@ def shares(
         raise AgendaError(f"the bootstrap needs at least 1 resample, not {resamples}")
     by = [by] if isinstance(by, str) else list(by)
     bins = check_bins(bins)
+    if cluster and ci == "wilson":
+        raise AgendaError("the Wilson interval treats units as independent; --cluster applies to --ci bootstrap")
     cluster = cluster or "doc_id"
     provenance: dict[str, str] = {}
     source = "coded table"

@@ -183,6 +183,7 @@ def test_csv_and_parquet_give_the_same_shares(tmp_path):
         (coded_table().with_columns(pl.lit(3).alias("date")), {"period": "month"}, "holds years .* needs dates"),
         (coded_table().with_columns(pl.lit(3.5).alias("date")), {"period": "year"}, "not dates or years"),
         (coded_table(), {"cluster": "speech"}, "no cluster column 'speech'"),
+        (coded_table(), {"cluster": "source", "ci": "wilson"}, "applies to --ci bootstrap"),
         (coded_table(), {"period": "year", "bins": [2000]}, "not both"),
         (coded_table(), {"bins": "1990,1980"}, "increasing years"),
         (coded_table(), {"bins": "19x0"}, "years separated by commas"),
