@@ -62,6 +62,7 @@ INCHES = click.FloatRange(0.5, 40)
 DPI = click.IntRange(30, 2400)
 LEVEL = click.FloatRange(0, 1, min_open=True, max_open=True)
 COUNT = click.IntRange(1, 10**9)
+PERIOD_NAMES = ["day", "week", "month", "quarter", "year", "decade"]
 
 
 def check_encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -205,6 +206,10 @@ def main(debug: bool) -> None:
     help="Output file (.csv, .parquet, .dta, .sav), - for CSV on stdout, or the dataset folder of --dask/--shard.",
 )
 @click.option("--long", is_flag=True, help="Write the tidy table: one row per unit and coded item.")
+@click.option("--all-units", is_flag=True, help="With --long: a row (empty item) for each unit coded for no item.")
+@click.option(
+    "--keep-dropped", is_flag=True, help="Keep units dropped as boilerplate or too short: uncoded, with a reason."
+)
 @click.option(
     "--unit",
     type=click.Choice(["paragraph", "sentence", "document"]),
@@ -217,6 +222,10 @@ def main(debug: bool) -> None:
 @click.option(
     "--date-column",
     help="The corpus column of dates that rules with date bounds (from/until) read (default: date).",
+)
+@click.option(
+    "--unit-column",
+    help="A table already split into units: this column numbers each row's unit within its --id-column document.",
 )
 @with_read_options
 @click.option(
@@ -239,10 +248,13 @@ def code_command(
     codebook_path,
     out,
     long,
+    all_units,
+    keep_dropped,
     unit,
     fmt,
     keep_text,
     date_column,
+    unit_column,
     text_column,
     id_column,
     encoding,
@@ -265,6 +277,7 @@ def code_command(
       agenda code archive.csv --encoding cp1251 --text-column body -c cb.yaml -o coded.csv --long
       agenda code archive.jsonl -c cb.yaml -o coded/ --dask local:2
       agenda code archive.jsonl -c cb.yaml -o shards/$SLURM_ARRAY_TASK_ID --shard $SLURM_ARRAY_TASK_ID/10
+      agenda code paragraphs.csv --id-column speech_id --unit-column paragraph -c cb.yaml -o coded.csv
     """
     from agenda.code import code_to
 
@@ -308,9 +321,18 @@ def code_command(
         encoding=encoding,
         infer_types=infer_types,
         progress=Progress(quiet),
+        **({"unit_column": unit_column} if unit_column else {}),
+        **({"all_units": True} if all_units else {}),
+        **({"keep_dropped": True} if keep_dropped else {}),
     )
     report_written(written)
     summarize(written, long, started, "", quiet)
+    if sum(written.dropped.values()):
+        reasons = ", ".join(f"{n:,} {reason.replace('_', ' ')}" for reason, n in written.dropped.items() if n)
+        kept = (
+            "kept as rows with a `dropped` reason" if keep_dropped else "not in the table (--keep-dropped keeps them)"
+        )
+        note(f"agenda: dropped {sum(written.dropped.values()):,} units ({reasons}): {kept}", quiet)
 
 
 def plural(n: int, noun: str) -> str:
@@ -842,43 +864,74 @@ def suggest_command(
     help="The YAML codebook (default: the one the table's provenance names, else its item columns).",
 )
 @click.option("--by", multiple=True, help="Group by this column; repeat for several.")
-@click.option("--period", type=click.Choice(["day", "week", "month", "quarter", "year"]), help="Group by period.")
-@click.option("--date-column", default="date", show_default=True, help="The date column for --period.")
+@click.option("--period", type=click.Choice(PERIOD_NAMES), help="Group by period (of dates or integer years).")
+@click.option("--bins", help="Group by periods that start at these years, e.g. 1789,1861,1933.")
+@click.option("--date-column", default="date", show_default=True, help="The date (or year) column for --period.")
 @click.option("--measure", type=click.Choice(["units", "words", "primary"]), default="units", show_default=True)
 @click.option("--ci", type=click.Choice(["none", "bootstrap", "wilson"]), default="bootstrap", show_default=True)
+@click.option("--cluster", help="Resample this column's values in the bootstrap (default: doc_id).")
+@click.option("--per", type=click.Choice(["document"]), help="One row a document and item: the counts per document.")
 @click.option("--resamples", default=1000, show_default=True, type=RESAMPLES, help="Bootstrap resamples.")
 @click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the bootstrap.")
 @click.option("--level", default=0.95, show_default=True, type=LEVEL, help="Level of the interval.")
 @click.option("-o", "--output", "out", help="Write the table (.csv or .parquet); printed when absent.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), help="Output format (default: by suffix).")
-def shares_command(coded, codebook_path, by, period, date_column, measure, ci, resamples, seed, level, out, fmt):
+def shares_command(
+    coded, codebook_path, by, period, bins, date_column, measure, ci, cluster, per, resamples, seed, level, out, fmt
+):
     """Agenda shares of a CODED table (from `agenda code`): one row a group and item, with an interval.
 
     \b
     Examples:
       agenda shares coded.csv -c codebook/us-russia-2021.yaml --by source
       agenda shares coded.parquet --period month --measure primary --ci wilson -o shares.csv
+      agenda shares coded.csv --by President --cluster speech_id
+      agenda shares coded.csv --bins 1789,1861,1933 --date-column Year
+      agenda shares coded.csv --per document -o per-document.csv
     """
     from agenda.codebook import load_codebook
     from agenda.export import input_files, output_files, write_table
-    from agenda.shares import scan_coded, shares, shares_provenance
+    from agenda.shares import MIN_CLUSTERS, scan_coded, shares, shares_provenance
 
     refuse_overwrite(output_files(out, fmt), [*input_files(coded), codebook_path])
     codebook = load_codebook(codebook_path) if codebook_path else None
-    table = shares(coded, codebook, list(by), period, date_column, measure, ci, resamples, seed, level)
+    table = shares(
+        coded,
+        codebook,
+        list(by),
+        period,
+        date_column,
+        measure,
+        ci,
+        resamples,
+        seed,
+        level,
+        cluster=cluster,
+        bins=bins,
+        per=per,
+    )
     if out:
         base = codebook.provenance() if codebook else scan_coded(coded)[1]
-        options = {"measure": measure, "ci": ci, "level": level, "by": list(by), "period": period}
-        if period:
+        options = {"measure": measure, "ci": ci, "level": level, "by": list(by), "period": period, "bins": bins}
+        options["cluster"] = cluster or "doc_id"
+        if per:
+            options.update(per=per, ci="none")
+        if period or bins:
             options["date_column"] = date_column
-        if ci == "bootstrap":
+        if ci == "bootstrap" and not per:
             options.update(resamples=resamples, seed=seed)
         written = write_table(table, out, shares_provenance(base, **options), fmt)
         note(f"agenda: {table.height} rows of shares -> {', '.join(map(str, written)) or 'stdout'}")
     else:
         if table["parent"].null_count() == table.height:
             table = table.drop("parent")
-        show(table.with_columns(pl.col("share", "ci_low", "ci_high").round(3)))
+        show(table.with_columns(pl.col("share", "ci_low", "ci_high").round(3), pl.col("per_1000_words").round(2)))
+    few = table.filter(pl.col("few_clusters"))
+    if few.height:  # said once the table is out, so an error stays the only line
+        note(
+            f"agenda: warning: {few.height} of {table.height} intervals rest on fewer than {MIN_CLUSTERS} clusters "
+            f"({cluster or 'doc_id'}); see the column few_clusters"
+        )
 
 
 @main.command("plot")
@@ -889,26 +942,34 @@ def shares_command(coded, codebook_path, by, period, date_column, measure, ci, r
     "--kind", type=click.Choice(["bar", "grouped", "stacked", "timeline", "heatmap"]), default="bar", show_default=True
 )
 @click.option("--by", multiple=True, help="Group a coded table by this column; repeat for several.")
-@click.option("--period", type=click.Choice(["day", "week", "month", "quarter", "year"]), help="Group by period.")
-@click.option("--date-column", default="date", show_default=True, help="The date column for --period.")
+@click.option("--period", type=click.Choice(PERIOD_NAMES), help="Group by period (of dates or integer years).")
+@click.option("--bins", help="Group by periods that start at these years, e.g. 1789,1861,1933.")
+@click.option("--date-column", default="date", show_default=True, help="The date (or year) column for --period.")
 @click.option("--measure", type=click.Choice(["units", "words", "primary"]), default="units", show_default=True)
 @click.option("--ci", type=click.Choice(["none", "bootstrap", "wilson"]), help="Interval (default: bootstrap).")
+@click.option("--cluster", help="Resample this column's values in the bootstrap (default: doc_id).")
 @click.option("--resamples", default=1000, show_default=True, type=RESAMPLES, help="Bootstrap resamples.")
 @click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the bootstrap.")
 @click.option("--items", help="Draw only these items (comma-separated ids).")
+@click.option("--order", help="Order of the groups: name, value, date (default), or the groups, comma-separated.")
+@click.option("--label", "label_pairs", multiple=True, help='A legend name for a group column: source="News source".')
 @click.option("--title", help="A title above the chart.")
-@click.option("--width", type=INCHES, help="Width in inches [default: 6.5].")
+@click.option("--caption", help="The caption's text (default: what was measured, N, the codebook).")
+@click.option("--no-caption", is_flag=True, help="No caption.")
+@click.option("--force-stacked", is_flag=True, help="Stack shares that do not sum to one (units carry several items).")
+@click.option("--width", type=INCHES, help="Width in inches [default: 6.5; 3.3 for one column].")
 @click.option("--height", type=INCHES, help="Height in inches [default: by the content].")
 @click.option("--dpi", default=300, show_default=True, type=DPI, help="Resolution of a PNG.")
-def plot_command(data, out, codebook_path, kind, by, items, **options):
+def plot_command(data, out, codebook_path, kind, by, items, label_pairs, caption, no_caption, **options):
     """Chart agenda shares from a SHARES table (agenda shares -o) or a CODED table (computed here).
 
     \b
     Examples:
       agenda plot coded.csv -o shares.png
-      agenda plot coded.csv -o readouts.pdf --kind grouped --by source
+      agenda plot coded.csv -o readouts.pdf --kind grouped --by source --label source="News source"
       agenda plot coded.csv -o timeline.svg --kind timeline --period month
-      agenda plot shares.csv -o heatmap.png --kind heatmap
+      agenda plot coded.csv -o primary.png --kind stacked --by source --measure primary --order value
+      agenda plot shares.csv -o heatmap.png --kind heatmap --no-caption --width 3.3
     """
     from agenda.export import input_files
     from agenda.plot import check_canvas, plot_shares
@@ -916,8 +977,26 @@ def plot_command(data, out, codebook_path, kind, by, items, **options):
     refuse_overwrite([out], [*input_files(data), codebook_path])
     if Path(out).suffix.lower() == ".png":
         check_canvas(options["width"], options["height"], options["dpi"])
+    if caption is not None and no_caption:
+        raise AgendaError("give --caption or --no-caption, not both")
+    labels = {}
+    for pair in label_pairs:
+        column, sep, text = pair.partition("=")
+        if not sep or not column.strip():
+            raise AgendaError(f'--label takes COLUMN="Legend name", not {pair!r}')
+        labels[column.strip()] = text.strip().strip('"')
     item_list = [i.strip() for i in items.split(",") if i.strip()] if items else None
-    figure = plot_shares(data, out, codebook_path, kind=kind, by=list(by), items=item_list, **options)
+    figure = plot_shares(
+        data,
+        out,
+        codebook_path,
+        kind=kind,
+        by=list(by),
+        items=item_list,
+        labels=labels,
+        caption=False if no_caption else caption,
+        **options,
+    )
     width_in, height_in = figure.get_size_inches()
     figure.clear()
     note(f"agenda: {kind} chart, {width_in:.2f} x {height_in:.2f} in -> {out}")

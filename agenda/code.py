@@ -9,15 +9,17 @@ from pathlib import Path
 
 import polars as pl
 
+from agenda import given_units
 from agenda.codebook import Codebook, load_codebook
 from agenda.corpus import BATCH_BYTES, Corpus, batch_pieces, check_columns, check_ids, text_bytes
 from agenda.engine.context import add_context
 from agenda.engine.events import item_events
 from agenda.engine.match import DATE, TEXT_CS, add_hits, add_token_columns, compile_codebook
 from agenda.engine.normalize import add_tokens
-from agenda.engine.segment import WORDS, n_words, segment
+from agenda.engine.segment import DROP_REASONS, DROPPED, WORDS, n_words, segment
 from agenda.errors import AgendaError
 from agenda.export import Written
+from agenda.rollup import rolled_up, rolled_up_long, whole_counts
 
 
 def min_hits_columns(codebook: Codebook) -> list[pl.Expr]:
@@ -134,28 +136,68 @@ def code_units(
     coded = (
         _hits(units, codebook, date_column)
         .lazy()
-        .with_columns(words.alias("n_words"))
-        .with_columns(
-            pl.sum_horizontal(pl.col(i) > 0 for i in ids).cast(pl.Int32).alias("n_items"),
-            primary_column(codebook),
-        )
+        .with_columns(words.alias("n_words"), primary_column(codebook))  # the primary item from own hits
+        .with_columns(rolled_up(codebook))
+        .with_columns(pl.sum_horizontal(pl.col(i) > 0 for i in ids).cast(pl.Int32).alias("n_items"))
     )
-    whole = [c.item.id for c in compile_codebook(codebook) if c.integral]
+    whole = whole_counts(codebook, {c.item.id for c in compile_codebook(codebook) if c.integral})
     text = ["text"] if keep_text else []
-    counts = pl.col("unit", "n_words", *whole).cast(pl.Int32)  # integers in R and Stata alike
+    counts = pl.col("unit", "n_words", *[i for i in ids if i in whole]).cast(pl.Int32)  # integers in R and Stata
     context = [pl.col(c).cast(pl.Int32 if c.removesuffix("_context") in whole else pl.Float64) for c in contexts]
     return coded.select("doc_id", "unit", *meta, *text, "n_words", *ids, *context, "n_items", "primary").with_columns(
         counts
     )
 
 
-def long_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, date_column: str | None = None) -> pl.LazyFrame:
-    """The tidy table: one row per unit and coded item, with the matched terms.
+def with_dropped(
+    units: pl.DataFrame, codebook: Codebook, keep_text: bool = False, date_column: str | None = None
+) -> pl.DataFrame:
+    """The wide table of units with a DROPPED reason column: kept units coded, dropped ones with no codes.
+
+    A `dropped` column (null for kept units) follows `primary`; rows stay in the units' order.
+    """
+    if "dropped" in units.columns:
+        raise AgendaError("corpus column 'dropped' has the name of the column --keep-dropped makes; rename it")
+    kept = units.filter(pl.col(DROPPED).is_null()).drop(DROPPED)
+    out = units.filter(pl.col(DROPPED).is_not_null())
+    words = pl.col(WORDS) if WORDS in out.columns else n_words(pl.col("text"))
+    meta = [c for c in units.columns if c not in ("doc_id", "unit", "text", WORDS, DROPPED)]
+    whole = whole_counts(codebook, {c.item.id for c in compile_codebook(codebook) if c.integral})
+    nothing = [
+        pl.lit(None, pl.Int32 if c.removesuffix("_context") in whole else pl.Float64).alias(c)
+        for c in [*codebook.item_ids, *context_columns(codebook)]
+    ]
+    out = out.select(
+        "doc_id",
+        pl.col("unit").cast(pl.Int32),
+        *meta,
+        *(["text"] if keep_text else []),
+        words.cast(pl.Int32).alias("n_words"),
+        *nothing,
+        pl.lit(None, pl.Int32).alias("n_items"),
+        pl.lit(None, pl.String).alias("primary"),
+        pl.col(DROPPED).alias("dropped"),
+    )
+    if kept.height:
+        coded = code_units(kept, codebook, keep_text, date_column).collect()
+        out = pl.concat([coded.with_columns(pl.lit(None, pl.String).alias("dropped")), out], how="diagonal_relaxed")
+    order = units.select("doc_id", pl.col("unit").cast(pl.Int32)).with_row_index("_order")
+    return out.join(order, on=["doc_id", "unit"]).sort("_order").drop("_order")
+
+
+def long_units(
+    units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, date_column: str | None = None, all_units: bool = False
+) -> pl.LazyFrame:
+    """The tidy table: one row per unit and coded item (doc_id, unit, metadata, item, hits, terms).
 
     Hits come from the same count as the wide table; the matched terms are the match events of the
     units coded for the item. With context rules in the codebook, a `context` column holds the
-    hits that came from context.
+    hits that came from context. Parents are rolled up as in the wide table (agenda.rollup).
+    With all_units, a unit coded for no item has one row with an empty item and 0 hits, so
+    shares can be computed from the long table alone.
     """
+    schema = units.lazy().collect_schema()
+    meta = [c for c in schema.names() if c not in ("doc_id", "unit", "text", WORDS)]
     units = _hits(units.lazy().with_row_index("_row"), codebook, date_column)
     contexts = context_columns(codebook)
     parts = []
@@ -185,22 +227,27 @@ def long_units(units: pl.LazyFrame | pl.DataFrame, codebook: Codebook, date_colu
                 "_row",
                 "doc_id",
                 pl.col("unit").cast(pl.Int32),
+                *meta,
                 pl.lit(item_id).alias("item"),
                 hits.alias("hits"),
                 pl.col("terms").fill_null(""),
                 *[e.cast(hits_type) for e in extra],
             )
         )
-    if not parts:
-        schema = {"doc_id": pl.String, "unit": pl.Int32, "item": pl.String, "hits": pl.Int32, "terms": pl.String}
-        if contexts:
-            schema["context"] = pl.Float64
-        return pl.LazyFrame(schema=schema)
+    empty = {"_row": pl.UInt32, "doc_id": pl.String, "unit": pl.Int32, **{c: schema[c] for c in meta}}
+    empty |= {"item": pl.String, "hits": pl.Int32, "terms": pl.String} | ({"context": pl.Float64} if contexts else {})
+    long = rolled_up_long(pl.concat(parts, how="diagonal_relaxed"), codebook) if parts else pl.DataFrame(schema=empty)
+    if all_units:
+        uncoded = units.filter(~pl.col("_row").is_in(long["_row"].implode())).select(
+            "_row", "doc_id", pl.col("unit").cast(pl.Int32), *meta, pl.lit(0, long.schema["hits"]).alias("hits")
+        )
+        long = pl.concat([long, uncoded.with_columns(pl.lit("").alias("terms"))], how="diagonal_relaxed")
+    if long.height == 0:
+        return long.drop("_row").lazy()
     order = {item_id: i for i, item_id in enumerate(codebook.item_ids)}
     return (
-        pl.concat(parts, how="diagonal_relaxed")
-        .lazy()
-        .with_columns(pl.col("item").replace_strict(order, return_dtype=pl.UInt32).alias("_order"))
+        long.lazy()
+        .with_columns(pl.col("item").replace_strict(order, default=None, return_dtype=pl.UInt32).alias("_order"))
         .sort("_row", "_order")
         .drop("_row", "_order")
     )
@@ -241,29 +288,56 @@ WORKERS = 2  # batches coded at once
 
 
 def code_documents(
-    docs: pl.DataFrame, codebook: Codebook, split: str, long: bool, keep_text: bool, date_column: str | None
+    docs: pl.DataFrame,
+    codebook: Codebook,
+    split: str,
+    long: bool,
+    keep_text: bool,
+    date_column: str | None,
+    all_units: bool = False,
+    keep_dropped: bool = False,
+    dropped: dict[str, int] | None = None,
 ) -> list[tuple[pl.DataFrame, int, int]]:
-    """A frame of whole documents split and coded: (coded table, units, bytes of unit text) per part of units."""
-    units = segment(docs, split, codebook.units["min_words"], codebook.units["drop"], word_counts=not long).collect()
+    """A frame of whole documents split and coded: (coded table, units, bytes of unit text) per part of units.
+
+    The units dropped are counted by reason into `dropped` when given (see code_batches).
+    """
+    units = segment(
+        docs, split, codebook.units["min_words"], codebook.units["drop"], word_counts=not long, reasons=True
+    ).collect()
+    if dropped is not None:
+        for reason, n in units[DROPPED].drop_nulls().value_counts().iter_rows():
+            dropped[reason] = dropped.get(reason, 0) + n
+    if not keep_dropped:
+        units = units.filter(pl.col(DROPPED).is_null()).drop(DROPPED)
     parts = []
     for batch in whole_documents(units, BATCH_UNITS):
         if long:
-            table = long_units(batch, codebook, date_column)
+            table = long_units(batch, codebook, date_column, all_units).collect()
+        elif keep_dropped:
+            table = with_dropped(batch, codebook, keep_text, date_column)
         else:
-            table = code_units(batch, codebook, keep_text, date_column)
-        parts.append((table.collect(), batch.height, batch["text"].str.len_bytes().sum()))
+            table = code_units(batch, codebook, keep_text, date_column).collect()
+        parts.append((table, batch.height, batch["text"].str.len_bytes().sum()))
     return parts
 
 
 class FrameBatches:
-    """A frame of documents in batches of whole rows of about batch_bytes of text, read as a `Corpus` is."""
+    """A frame of documents in batches of whole rows of about batch_bytes of text, read as a `Corpus` is.
 
-    def __init__(self, frame: pl.DataFrame, batch_bytes: int = BATCH_BYTES):
-        for column in ("doc_id", "text"):
+    With unit_column, each row is a unit of the document in doc_id, numbered by that column.
+    """
+
+    def __init__(self, frame: pl.DataFrame, batch_bytes: int = BATCH_BYTES, unit_column: str | None = None):
+        for column in ("doc_id", "text", *([unit_column] if unit_column else [])):
             if column not in frame.columns:
                 raise AgendaError(f"the corpus frame has no {column!r} column (columns: {', '.join(frame.columns)})")
-        check_columns(frame.columns, "the corpus frame")
-        check_ids(frame["doc_id"], "the corpus frame", "the corpus frame")
+        check_columns([c for c in frame.columns if c != unit_column], "the corpus frame")
+        if unit_column:
+            frame = frame.rename({unit_column: "unit"})
+            given_units.check_units(frame, "the corpus frame", frame["doc_id"].clear())
+        else:
+            check_ids(frame["doc_id"], "the corpus frame", "the corpus frame")
         self.frame = frame
         self.size = text_bytes(frame)
         self.batch_bytes = batch_bytes
@@ -287,6 +361,9 @@ def code_batches(
     progress: Callable[[int, int, int], None] | None = None,
     batch_bytes: int = BATCH_BYTES,
     date_column: str | None = None,
+    all_units: bool = False,
+    keep_dropped: bool = False,
+    dropped: dict[str, int] | None = None,
     **read_options: str,
 ) -> Iterator[pl.DataFrame]:
     """Code a corpus batch by batch: yields the coded table (wide, or long with long=True) in parts.
@@ -298,19 +375,27 @@ def code_batches(
     batch size. progress(units_done, units_total, bytes_done) is called after each part; while
     the corpus is being read units_total is an estimate (from the share of the input read), and
     the last call, once all is read, has units_total == units_done. date_column (default `date`)
-    gives the dates that rules with date bounds read.
+    gives the dates that rules with date bounds read. all_units (with long) keeps the units coded
+    for no item, as rows with an empty item. The units dropped (empty, boilerplate, min_words) are
+    counted by reason into the dict `dropped` when given; keep_dropped keeps them in the wide
+    table, uncoded, with the reason in a `dropped` column.
     """
+    if all_units and not long:
+        raise AgendaError("--all-units applies to the long table (--long): the wide one has every unit")
+    if keep_dropped and long:
+        raise AgendaError("--keep-dropped applies to the wide table: leave out --long")
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
     if isinstance(corpus, (pl.DataFrame, pl.LazyFrame)):
-        reader: Corpus | FrameBatches = FrameBatches(corpus.lazy().collect(), batch_bytes)
+        unit_column = read_options.get("unit_column")
+        reader: Corpus | FrameBatches = FrameBatches(corpus.lazy().collect(), batch_bytes, unit_column)
     else:
         reader = corpus if isinstance(corpus, Corpus) else Corpus(corpus, batch_bytes=batch_bytes, **read_options)
     split = unit or codebook.units["split"]
     compile_codebook(codebook)  # once, before the workers share it
 
     def code_docs(docs: pl.DataFrame) -> list[tuple[pl.DataFrame, int, int]]:
-        return code_documents(docs, codebook, split, long, keep_text, date_column)
+        return code_documents(docs, codebook, split, long, keep_text, date_column, all_units, keep_dropped, dropped)
 
     units_done = bytes_done = reported = read_done = submitted = 0
     pending: deque[tuple[Future, int]] = deque()  # each batch with the bytes of input it took
@@ -363,6 +448,8 @@ def code(
     keep_text: bool = False,
     progress: Callable[[int, int, int], None] | None = None,
     date_column: str | None = None,
+    all_units: bool = False,
+    keep_dropped: bool = False,
     **read_options: str,
 ) -> pl.DataFrame:
     """Split a corpus into units and code them: the wide table, or the long one with long=True.
@@ -374,7 +461,18 @@ def code(
 
     >>> coded = agenda.code("examples/corpus", "codebook/us-russia-2021.yaml")
     """
-    batches = code_batches(corpus, codebook, unit, long, keep_text, progress, date_column=date_column, **read_options)
+    batches = code_batches(
+        corpus,
+        codebook,
+        unit,
+        long,
+        keep_text,
+        progress,
+        date_column=date_column,
+        all_units=all_units,
+        keep_dropped=keep_dropped,
+        **read_options,
+    )
     return pl.concat(list(batches))
 
 
@@ -389,6 +487,8 @@ def code_to(
     progress: Callable[[int, int, int], None] | None = None,
     batch_bytes: int = BATCH_BYTES,
     date_column: str | None = None,
+    all_units: bool = False,
+    keep_dropped: bool = False,
     **read_options: str,
 ) -> Written:
     """Code a corpus and write the coded table to out (.csv, .parquet, .dta, .sav, or - for CSV on stdout).
@@ -396,8 +496,8 @@ def code_to(
     The corpus streams through in batches of whole documents (see code_batches) and the table is
     written as it comes (see agenda.stream.TableSink), so a corpus larger than memory can be
     coded; the output is renamed into place only when all of it is written. Returns the files
-    written, with `.rows` (rows written), `.codebook`, and `.coverage` (per item: units, share,
-    hits; None for the long table).
+    written, with `.rows` (rows written), `.codebook`, `.coverage` (per item: units, share,
+    hits; None for the long table) and `.dropped` (units dropped, by reason; also in the provenance).
 
     >>> agenda.code_to("archive.csv", "codebook/us-russia-2021.yaml", "coded.parquet").rows
     """
@@ -412,8 +512,20 @@ def code_to(
     ids = codebook.item_ids
     units, hits = dict.fromkeys(ids, 0), dict.fromkeys(ids, 0)
     with TableSink(out, codebook.provenance(), fmt, codebook=codebook) as sink:
+        dropped: dict[str, int] = {}
         batches = code_batches(
-            corpus, codebook, unit, long, keep_text, progress, batch_bytes, date_column, **read_options
+            corpus,
+            codebook,
+            unit,
+            long,
+            keep_text,
+            progress,
+            batch_bytes,
+            date_column,
+            all_units,
+            keep_dropped,
+            dropped,
+            **read_options,
         )
         for table in batches:
             sink.write(table)
@@ -424,17 +536,20 @@ def code_to(
                 for i in ids:
                     units[i] += counts[f"u_{i}"][0]
                     hits[i] += counts[i][0]
+        sink.provenance = {**sink.provenance, **{f"dropped_{r}": str(dropped.get(r, 0)) for r in DROP_REASONS}}
         written = sink.close()
     written.rows = sink.rows
     written.codebook = codebook
+    written.dropped = {r: dropped.get(r, 0) for r in DROP_REASONS}
     written.coverage = None
     if not long:
+        coded_rows = sink.rows - (sum(dropped.values()) if keep_dropped else 0)
         written.coverage = pl.DataFrame(
             {
                 "item": ids,
                 "label": [item.label for item in codebook.items],
                 "units": [units[i] for i in ids],
-                "share": [round(units[i] / sink.rows, 3) if sink.rows else 0.0 for i in ids],
+                "share": [round(units[i] / coded_rows, 3) if coded_rows else 0.0 for i in ids],
                 "hits": [hits[i] for i in ids],
             }
         )

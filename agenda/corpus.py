@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from agenda import given_units
 from agenda.errors import AgendaError
 from agenda.readable import display_name, regular_file
 
@@ -358,12 +359,13 @@ def table_source(
     id_column: str | None = "doc_id",
     kind: str | None = None,
     infer_types: bool = False,
+    unit_column: str | None = None,
 ) -> Source:
     """A CSV, TSV, Parquet or JSON Lines table, scanned in chunks of rows; other columns are metadata.
 
     Columns of CSV, TSV and JSON Lines are text as written (`001` stays `001`) unless infer_types;
     the id column is text in any case. With text_column=None the table is read as it is (no doc_id
-    or text columns made).
+    or text columns made). With unit_column, each row is a unit and that column its `unit` number.
     """
     kind = kind or TABLE_SUFFIXES.get(path.suffix.lower())
     if kind is None:
@@ -390,21 +392,25 @@ def table_source(
             raise AgendaError(f"{path}: --id-column and --text-column both name {text_column!r}; name two columns")
         if id_column and id_column not in columns and id_column != "doc_id":
             raise AgendaError(f"{path}: no id column {id_column!r} (columns: {', '.join(columns)})")
+        if unit_column and (unit_column not in columns or unit_column in (id_column, text_column)):
+            raise AgendaError(f"{path}: no unit column {unit_column!r} apart from the id and text columns")
         for made, option, named in (("doc_id", "--id-column", id_column), ("text", "--text-column", text_column)):
             if made in columns and named != made:
                 raise AgendaError(
                     f"{path}: column {made!r} would be replaced by {option} {named!r}; rename or drop one of them"
                 )
-        check_columns(columns, path)
+        check_columns([c for c in columns if c != unit_column], path)
         check_types(schema, path)
         numbered = id_column not in columns
         ids = pl.col("_row" if numbered else id_column).cast(pl.String)
         meta = [
             pl.col(c).cast(pl.String) if isinstance(schema[c], (pl.Categorical, pl.Enum)) else pl.col(c)
             for c in columns
-            if c not in (id_column, text_column)
+            if c not in (id_column, text_column, unit_column)
         ]
         select = [ids.alias("doc_id"), pl.col(text_column).cast(pl.String).alias("text"), *meta]
+        if unit_column:
+            select.insert(1, pl.col(unit_column).alias("unit"))
 
     def documents(frame: pl.DataFrame, before: int) -> pl.DataFrame:
         """doc_id, text and metadata of rows as read; rows are numbered from 1 across chunks when there are no ids."""
@@ -451,18 +457,25 @@ def read_table(
 
 
 def open_source(
-    path: Path, text_column: str = "text", id_column: str = "doc_id", encoding: str = "utf-8", infer_types: bool = False
+    path: Path,
+    text_column: str = "text",
+    id_column: str = "doc_id",
+    encoding: str = "utf-8",
+    infer_types: bool = False,
+    unit_column: str | None = None,
 ) -> Source:
     """The reader for one corpus input, by what it is: a folder, a table or a text file.
 
     A file of any other type (`.json`, `.dta`, `.xlsx`, ...), and anything that is not a regular
     file or a folder (a FIFO, a device), is refused before it is read.
     """
+    suffix = path.suffix.lower()
+    if unit_column and (path.is_dir() or suffix not in TABLE_SUFFIXES):
+        raise AgendaError(f"{path}: --unit-column reads a table (one row a unit), not text files")
     if path.is_dir():
         return folder_source(path, encoding, infer_types)
-    suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        return table_source(path, encoding, text_column, id_column, infer_types=infer_types)
+        return table_source(path, encoding, text_column, id_column, infer_types=infer_types, unit_column=unit_column)
     regular_file(path, "corpus file")
     if suffix in TEXT_SUFFIXES or not suffix:
         return text_source(path, encoding)
@@ -483,7 +496,10 @@ def check_ids(ids: pl.Series, names: str, source: str | Path, before: int = 0, s
         raise AgendaError(f"{source}: document {before + missing[0] + 1} has no doc_id (null or empty)")
     repeated = ids.is_duplicated() if seen is None else ids.is_duplicated() | ids.is_in(seen.implode())
     if repeated.any():
-        raise AgendaError(f"{names}: duplicate doc_id {ids.filter(repeated)[0]!r}")
+        raise AgendaError(
+            f"{names}: duplicate doc_id {ids.filter(repeated)[0]!r} "
+            "(a table of units, one row a paragraph? name the unit's number with --unit-column)"
+        )
 
 
 def text_bytes(frame: pl.DataFrame) -> int:
@@ -499,6 +515,9 @@ def batch_pieces(frame: pl.DataFrame, batch_bytes: int, offset: int = 0) -> Iter
     """
     lengths = frame["text"].str.len_bytes().fill_null(0).cast(pl.Int64)
     batch = (lengths.cum_sum() - lengths + offset) // batch_bytes
+    if "unit" in frame.columns:  # units given: a document's rows go with its first
+        runs = pl.DataFrame({"b": batch, "r": frame["doc_id"].rle_id()})
+        batch = runs.select(pl.col("b").first().over("r"))["b"]
     start = 0
     for run in batch.rle().struct.unnest().iter_rows(named=True):
         yield run["value"], frame.slice(start, run["len"])
@@ -534,6 +553,7 @@ class Corpus:
         encoding: str = "utf-8",
         batch_bytes: int = BATCH_BYTES,
         infer_types: bool = False,
+        unit_column: str | None = None,
     ):
         if isinstance(paths, (str, Path)):
             paths = [paths]
@@ -541,7 +561,8 @@ class Corpus:
             raise AgendaError("no corpus given")
         self.paths = [Path(p) for p in paths]
         self.batch_bytes = batch_bytes
-        self.sources = [open_source(p, text_column, id_column, encoding, infer_types) for p in self.paths]
+        self.sources = [open_source(p, text_column, id_column, encoding, infer_types, unit_column) for p in self.paths]
+        self.unit_column = unit_column
         empties = [pl.DataFrame(schema=s.schema) for s in self.sources]
         self.schema = pl.concat(empties, how="diagonal_relaxed").schema
         self.size = sum(s.size for s in self.sources)
@@ -576,10 +597,15 @@ class Corpus:
         done = 0  # bytes of the inputs read to their end
         for source in self.sources:
             read = before = 0
-            for frame, taken in self._batches(source):
+            batches = self._batches(source)
+            for frame, taken in given_units.whole_documents(batches) if self.unit_column else batches:
                 frame = align(frame, self.schema)
-                check_ids(frame["doc_id"], names, source.path, before, seen)
-                seen.append(frame["doc_id"])
+                if self.unit_column:
+                    given_units.check_units(frame, names, seen)
+                    seen.append(frame["doc_id"].unique(maintain_order=True))
+                else:
+                    check_ids(frame["doc_id"], names, source.path, before, seen)
+                    seen.append(frame["doc_id"])
                 before += frame.height
                 read = min(read + taken, source.size)
                 self.read = done + read

@@ -22,7 +22,7 @@ from matplotlib.ticker import PercentFormatter
 from agenda.codebook import Codebook, load_codebook
 from agenda.errors import AgendaError
 from agenda.safe_write import write_atomic
-from agenda.shares import NONE, _find_codebook, check_coded, resolve_codebook, scan_coded, shares
+from agenda.shares import MIN_CLUSTERS, NONE, _find_codebook, check_coded, resolve_codebook, scan_coded, shares
 
 KINDS = ("bar", "grouped", "stacked", "timeline", "heatmap")
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -49,6 +49,9 @@ RC = {
 }
 MAX_SIDE = 32_768  # pixels a side of a PNG
 MAX_PIXELS = 100_000_000  # pixels of a PNG: 400 MB to draw
+MAX_HEATMAP_GROUPS = 80  # columns of a heatmap; above, a timeline or coarser periods read better
+ORDERS = ("name", "value", "date")
+CHILD = "\u21b3"  # marks a child item's label (labels are right-aligned: an indent would not show)
 MEASURE_TEXT = {
     "units": "Share of units that mention the item",
     "words": "Share of words, in units that mention the item",
@@ -130,12 +133,23 @@ def plot_shares(
     width: float | None = None,
     height: float | None = None,
     dpi: int = 300,
+    cluster: str | None = None,
+    bins: Sequence[int] | str | None = None,
+    order: str | Sequence[str] | None = None,
+    labels: dict[str, str] | None = None,
+    caption: str | bool | None = None,
+    force_stacked: bool = False,
 ) -> Figure:
     """Draw agenda shares; given a coded table, compute them first with `shares` (by, period, measure, ci).
 
-    kind: bar (one group), grouped (groups side by side), stacked (one bar a group),
-    timeline (shares per period, bands for the interval), heatmap (group x item).
-    Writes the figure to `out` (.png, .svg or .pdf) when given, and returns it.
+    kind: bar (one group), grouped (groups side by side), stacked (one bar a group; shares that
+    sum to one, i.e. the primary measure, unless force_stacked), timeline (shares per period,
+    bands for the interval), heatmap (group x item, N units per column).
+    order: the groups by `name`, by `value` (the largest item's share, descending), by `date`
+    (the default: the table's order), or a list of group names. labels: names for the group
+    columns in legends (`{"source": "Source"}`). caption: the caption's text, False for none,
+    None for the one agenda writes. Children are drawn under their parents, marked \u21b3.
+    Writes the figure to `out` (.png, .svg or .pdf) when given, and returns it (a matplotlib Figure).
 
     >>> fig = agenda.plot_shares("coded.csv", "chart.png", kind="grouped", by="source")
     """
@@ -153,7 +167,9 @@ def plot_shares(
             raise AgendaError(f"--{name} is in inches, between 0.5 and 40, not {value}")
     if not 30 <= dpi <= 2400:
         raise AgendaError(f"--dpi must lie between 30 and 2400, not {dpi}")
-    table, codebook, note = _shares_for(data, codebook, kind, by, period, date_column, measure, ci, resamples, seed)
+    table, codebook, note = _shares_for(
+        data, codebook, kind, by, period, date_column, measure, ci, resamples, seed, cluster, bins
+    )
     if items:
         unknown = [i for i in items if i not in set(table["item"])]
         if unknown:
@@ -163,9 +179,20 @@ def plot_shares(
         table = table.filter(pl.col("item").is_in(list(items)))
     if table.height == 0:
         raise AgendaError("nothing to draw: the shares table has no rows")
+    unknown = [c for c in labels or {} if c not in group_columns(table)]
+    if unknown:
+        raise AgendaError(f"--label: no group column {unknown[0]!r} (groups: {', '.join(group_columns(table))})")
+    if kind == "stacked":
+        note["overlap"] = _check_stackable(table, force_stacked)
+    style = Style(_group_order(table, order), {**(labels or {})})
     with _rc():
-        fig = DRAW[kind](table, _colors(codebook, table["item"].unique(maintain_order=True).to_list()), width, height)
-        fig.supxlabel(_caption(table, codebook, note, kind, fig.get_figwidth()), x=0.01, ha="left", fontsize=6.5)
+        colors = _colors(codebook, table["item"].unique(maintain_order=True).to_list())
+        fig = DRAW[kind](table, colors, width, height, style)
+        if caption is None:
+            caption = _caption(table, codebook, note, kind, fig.get_figwidth())
+        if caption:
+            fig.supxlabel(textwrap.fill(caption, width=max(40, int(fig.get_figwidth() * 19))), x=0.01, ha="left")
+            fig._supxlabel.set_fontsize(6.5)
         if title:
             fig.suptitle(title, fontsize=10, x=0.01, ha="left")
         if out is not None:
@@ -195,7 +222,7 @@ def _rc():
     return matplotlib.rc_context(RC)
 
 
-def _shares_for(data, codebook, kind, by, period, date_column, measure, ci, resamples, seed):
+def _shares_for(data, codebook, kind, by, period, date_column, measure, ci, resamples, seed, cluster, bins):
     """The shares table to draw, the codebook (or None) and what the caption says of the interval."""
     by = [by] if isinstance(by, str) else list(by)
     meta: dict[str, str] = {}
@@ -215,8 +242,10 @@ def _shares_for(data, codebook, kind, by, period, date_column, measure, ci, resa
         codebook = load_codebook(codebook)
     if set(SHARES_COLUMNS) <= set(columns):
         table = data.collect() if isinstance(data, pl.LazyFrame) else data
-        if by or period:
-            raise AgendaError(f"{source}: is a shares table already; --by and --period apply to a coded table")
+        if by or period or bins or cluster:
+            raise AgendaError(
+                f"{source}: is a shares table already; --by, --period, --bins and --cluster apply to a coded table"
+            )
         if codebook is None and meta:
             codebook = _find_codebook(meta, source)
         if codebook is None and "codebook" in meta:
@@ -226,15 +255,15 @@ def _shares_for(data, codebook, kind, by, period, date_column, measure, ci, resa
         return table, codebook, note
     if "n_items" not in columns:
         raise AgendaError(f"{source}: not a shares table nor a coded table (no column 'share' or 'n_items')")
-    if kind == "timeline" and not period:
+    if kind == "timeline" and not period and not bins:
         period = "month"
-    if kind in ("grouped", "stacked", "heatmap") and not by and not period:
+    if kind in ("grouped", "stacked", "heatmap") and not by and not period and not bins:
         raise AgendaError(f"a {kind} chart compares groups: name a column with --by (or a --period)")
     ci = ci or "bootstrap"
     check_coded(columns, source)
     codebook = resolve_codebook(codebook, columns, meta, source)
-    table = shares(data, codebook, by, period, date_column, measure, ci, resamples, seed)
-    note = dict(meta, ci=ci, resamples=str(resamples), seed=str(seed), level="0.95")
+    table = shares(data, codebook, by, period, date_column, measure, ci, resamples, seed, cluster=cluster, bins=bins)
+    note = dict(meta, ci=ci, resamples=str(resamples), seed=str(seed), level="0.95", cluster=cluster or "doc_id")
     return table, codebook, note
 
 
@@ -248,20 +277,29 @@ class _CaptionOnly:
 
 
 def _caption(table: pl.DataFrame, codebook, note: dict[str, str], kind: str, width: float) -> str:
+    """What was measured, the interval and its clusters, N, and the codebook: one paragraph."""
     measure = table["measure"][0] if "measure" in table.columns else note.get("measure", "units")
     parts = [MEASURE_TEXT.get(measure, f"Share ({measure})") + "."]
+    if "parent" in table.columns and table["parent"].is_not_null().any():
+        parts.append("A parent item counts the units coded for it or any of its subitems (\u21b3).")
     ci = note.get("ci", "none")
     level = float(note.get("level", 0.95))
+    cluster = note.get("cluster", "doc_id")
     drawn = {"bar": "Error bars", "grouped": "Error bars", "timeline": "Bands"}.get(kind)
     if drawn and ci == "bootstrap":
         extra = f", {int(note['resamples']):,} resamples" if note.get("resamples") else ""
-        parts.append(f"{drawn}: {level:.0%} bootstrap interval, resampling documents{extra}.")
+        what = "documents" if cluster == "doc_id" else f"clusters of {cluster}"
+        parts.append(f"{drawn}: {level:.0%} bootstrap interval, resampling {what}{extra}.")
     elif drawn and ci == "wilson":
         parts.append(f"{drawn}: {level:.0%} Wilson interval over units.")
     elif drawn and ci == "unknown":
         parts.append(f"{drawn}: the interval of the shares table.")
     if drawn and ci == "bootstrap" and "docs" in table.columns and (table["docs"] == 1).any():
         parts.append("Groups of one document have no bootstrap interval.")
+    if drawn and "few_clusters" in table.columns and table["few_clusters"].any():
+        parts.append(f"\u2020 Interval from fewer than {MIN_CLUSTERS} clusters: unreliable.")
+    if note.get("overlap"):
+        parts.append(f"Units carry several items, so the bars reach {note['overlap']}.")
     groups = [g for g in group_columns(table) if table[g].dtype not in (pl.Date, pl.Datetime)]
     first = table.filter(pl.col("item") == table["item"][0])
     units = int(first["units"].sum())
@@ -269,22 +307,95 @@ def _caption(table: pl.DataFrame, codebook, note: dict[str, str], kind: str, wid
     if "docs" in table.columns:
         n += f" in {int(first['docs'].sum()):,} documents"
     if groups:
-        n += f" ({table.select(groups).n_unique()} groups)"
+        n_groups = table.select(groups).n_unique()
+        n += f" ({n_groups} group{'s' if n_groups > 1 else ''})"
     parts.append(n + ".")
     if codebook is not None:
         parts.append(f"Codebook {codebook.id} {codebook.version}".strip() + ".")
-    return textwrap.fill(" ".join(parts), width=max(40, int(width * 19)))
+    return " ".join(parts)
 
 
-def _err(table: pl.DataFrame) -> np.ndarray:
-    share = table["share"].fill_null(np.nan).to_numpy()
-    low = table["ci_low"].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    high = table["ci_high"].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    err = np.vstack([share - low, high - share])
-    return np.nan_to_num(np.clip(err, 0, None), nan=0.0)
+class Style:
+    """How the groups are ordered and what the group columns are called, for every chart kind."""
+
+    def __init__(self, order, labels: dict[str, str]):
+        self.order, self.labels = order, labels
+
+    def title(self, columns: list[str]) -> str:
+        """A legend title: the labels given for the columns, else their names with spaces."""
+        return " / ".join(self.labels.get(c, c.replace("_", " ")) for c in columns)
+
+    def names(self, table: pl.DataFrame) -> list[str]:
+        """The group labels (`_group`) in the order asked for."""
+        names = table["_group"].unique(maintain_order=True).to_list()
+        if self.order in (None, "date"):
+            return names
+        if self.order == "name":
+            return sorted(names)
+        if self.order == "value":
+            top = next((i for i, _ in _item_order(table) if i != NONE), NONE)
+            value = table.filter(pl.col("item") == top).select("_group", pl.col("share").fill_null(-1.0))
+            ranked = value.sort("share", descending=True, maintain_order=True)["_group"].to_list()
+            return ranked + [n for n in names if n not in ranked]
+        unknown = [n for n in self.order if n not in names]
+        if unknown:
+            raise AgendaError(f"--order: no group {unknown[0]!r} (groups: {', '.join(names)})")
+        return list(self.order) + [n for n in names if n not in self.order]
 
 
-def _percent_axis(axis, top: float | None = None) -> None:
+def _group_order(table: pl.DataFrame, order) -> str | list[str] | None:
+    if order is None or isinstance(order, str) and order in ORDERS:
+        return order
+    names = [n.strip() for n in order.split(",")] if isinstance(order, str) else list(order)
+    if not names or any(not n for n in names):
+        raise AgendaError(f"--order is {', '.join(ORDERS)} or a list of groups separated by commas, not {order!r}")
+    return names
+
+
+def _check_stackable(table: pl.DataFrame, force: bool) -> str:
+    """Stacks are for shares that sum to one (the primary measure); forced, the most a bar reaches."""
+    measure = table["measure"][0] if "measure" in table.columns else None
+    top = table.filter(pl.col("parent").is_null()) if "parent" in table.columns else table
+    groups = group_columns(table)
+    sums = top.group_by(groups or pl.lit(1)).agg(pl.col("share").sum())["share"] if table.height else pl.Series([0])
+    most = float(sums.max() or 0)
+    if measure != "primary" and not force:
+        raise AgendaError(
+            f"a stacked chart needs shares that sum to one, as --measure primary's do (with its `none` row); "
+            f"{measure or 'these'} shares count a unit once for each item it carries and not at all when it has "
+            f"none (here a group sums to {most:.0%}): use --measure primary, --kind grouped, or --force-stacked"
+        )
+    return f"{most:.0%}" if most > 1 + 1e-9 else ""
+
+
+def _item_order(table: pl.DataFrame) -> list[tuple[str, int]]:
+    """Items with their depth: top-level items by mean share (largest first), each followed by its children."""
+    mean = table.group_by("item", maintain_order=True).agg(pl.col("share").mean().fill_null(0))
+    ranked = mean.sort("share", descending=True, maintain_order=True)["item"].to_list()
+    parent = dict(zip(table["item"], table["parent"])) if "parent" in table.columns else {}
+    shown = set(ranked)
+    out: list[tuple[str, int]] = []
+
+    def add(item: str, depth: int) -> None:
+        out.append((item, depth))
+        for child in ranked:
+            if parent.get(child) == item:
+                add(child, depth + 1)
+
+    for item in ranked:
+        if parent.get(item) not in shown:
+            add(item, 0)
+    return out
+
+
+def _item_labels(table: pl.DataFrame, order: list[tuple[str, int]], fig: Figure) -> list[str]:
+    """Item labels, a child's marked, wrapped to a third of the figure's width (one column is 3.3 inches)."""
+    labels = dict(zip(table["item"], table["label"]))
+    chars = max(14, int(fig.get_figwidth() * 6))
+    return [textwrap.fill((CHILD * depth + " " if depth else "") + labels[item], chars) for item, depth in order]
+
+
+def _percent_axis(axis) -> None:
     axis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
 
 
@@ -307,78 +418,92 @@ def _one_group(table: pl.DataFrame) -> pl.DataFrame:
     return table
 
 
-def draw_bar(table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None) -> Figure:
-    """Horizontal bars, largest share on top, with the interval as error bars."""
-    table = _one_group(table).filter(pl.col("share").is_not_null()).sort("share", descending=False, maintain_order=True)
-    fig = _figure(width, height or 1.2 + 0.3 * table.height)
+def _bars(ax, y: np.ndarray, part: pl.DataFrame, color, height: float, label: str | None = None, cap: float = 2):
+    """Bars of the shares at y: an interval only where there is one (no stray caps); zero drawn as a
+    stub in the bar's colour; a missing share (a group without units) marked n/a."""
+    share = part["share"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    low = part["ci_low"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    high = part["ci_high"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    ax.barh(y, np.nan_to_num(share), height=height, color=color, label=label)
+    ok = np.isfinite(low) & np.isfinite(high) & np.isfinite(share)
+    if ok.any():
+        err = np.clip(np.vstack([share[ok] - low[ok], high[ok] - share[ok]]), 0, None)
+        ax.errorbar(share[ok], y[ok], xerr=err, fmt="none", elinewidth=0.8, capsize=cap, ecolor="#333333")
+    colors = np.array(color if isinstance(color, list) else [color] * len(y), dtype=object)
+    zero = share == 0
+    for shade in dict.fromkeys(colors[zero]):  # one stub line a colour
+        at = zero & (colors == shade)
+        stub = ax.plot(np.zeros(at.sum()), y[at], ls="none", marker="|", ms=height * 14, mew=2.2, color=shade)
+        stub[0].set_gid("zero")
+    for yi in y[np.isnan(share)]:
+        ax.text(0, yi, " n/a", va="center", ha="left", fontsize=6, color="#666666", gid="missing")
+
+
+def draw_bar(
+    table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None, style=None
+) -> Figure:
+    """Horizontal bars, largest share on top (children under their parents), the interval as error bars."""
+    table = _one_group(table).filter(pl.col("share").is_not_null())
+    order = _item_order(table)
+    rows = pl.DataFrame({"item": [i for i, _ in order]}).join(table, on="item", how="left", maintain_order="left")
+    rows = rows.reverse()  # drawn bottom to top
+    fig = _figure(width, height or 1.2 + 0.3 * rows.height)
     ax = fig.add_subplot()
-    y = np.arange(table.height)
-    share = table["share"].to_numpy()
-    ax.barh(
-        y,
-        share,
-        height=0.65,
-        color=[colors[i] for i in table["item"]],
-        xerr=_err(table),
-        error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333333"},
-    )
-    ax.set_yticks(y, table["label"].to_list())
-    top = max(float(np.nanmax(table["ci_high"].fill_null(0).to_numpy(), initial=0)), float(share.max(initial=0)))
+    y = np.arange(rows.height)
+    share = rows["share"].to_numpy()
+    _bars(ax, y, rows, [colors[i] for i in rows["item"]], 0.65)
+    ax.set_yticks(y, _item_labels(table, order, fig)[::-1])
+    top = max(float(np.nanmax(rows["ci_high"].fill_null(0).to_numpy(), initial=0)), float(share.max(initial=0)))
     ax.set_xlim(0, min(1.0, top * 1.18 + 0.02) if top > 0 else 1.0)
-    for yi, s, hi in zip(y, share, table["ci_high"].fill_null(np.nan).to_numpy()):
-        ax.text(max(s, hi if hi == hi else s) + ax.get_xlim()[1] * 0.01, yi, f"{s:.0%}", va="center", fontsize=7)
+    few = rows["few_clusters"].to_list() if "few_clusters" in rows.columns else [False] * rows.height
+    for yi, s, hi, flag in zip(y, share, rows["ci_high"].fill_null(np.nan).to_numpy(), few):
+        text = f"{s:.0%}" + ("\u2020" if flag else "")
+        ax.text(max(s, hi if hi == hi else s) + ax.get_xlim()[1] * 0.01, yi, text, va="center", fontsize=7)
     _percent_axis(ax.xaxis)
     ax.set_xlabel("Share")
     ax.tick_params(axis="y", length=0)
     return fig
 
 
-def _items_by_share(table: pl.DataFrame) -> list[str]:
-    mean = table.group_by("item", maintain_order=True).agg(pl.col("share").mean().fill_null(0))
-    return mean.sort("share", descending=True, maintain_order=True)["item"].to_list()
-
-
-def draw_grouped(table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None) -> Figure:
-    """Items down the side, one bar a group within each item, groups in the Okabe-Ito colours."""
+def draw_grouped(
+    table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None, style=None
+) -> Figure:
+    """Items down the side (children under parents), one bar a group within each item, Okabe-Ito colours."""
+    style = style or Style(None, {})
     groups = group_columns(table)
     table = table.with_columns(_group_labels(table, groups))
-    names = table["_group"].unique(maintain_order=True).to_list()
-    order = _items_by_share(table)[::-1]
+    names = style.names(table)
+    order = _item_order(table)[::-1]
+    items = [i for i, _ in order]
     n_g = len(names)
     fig = _figure(width, height or 1.4 + len(order) * (0.16 * n_g + 0.14))
     ax = fig.add_subplot()
     step = 0.8 / n_g
-    labels = dict(zip(table["item"], table["label"]))
     for k, name in enumerate(names):
         part = table.filter(pl.col("_group") == name)
-        part = pl.DataFrame({"item": order}).join(part, on="item", how="left", maintain_order="left")
+        part = pl.DataFrame({"item": items}).join(part, on="item", how="left", maintain_order="left")
         y = np.arange(len(order)) + 0.4 - step * (k + 0.5)
-        ax.barh(
-            y,
-            part["share"].fill_null(0).to_numpy(),
-            height=step * 0.92,
-            color=OKABE_ITO[k % len(OKABE_ITO)],
-            label=name,
-            xerr=_err(part),
-            error_kw={"elinewidth": 0.7, "capsize": 1.5, "ecolor": "#333333"},
-        )
-    ax.set_yticks(np.arange(len(order)), [labels[i] for i in order])
+        _bars(ax, y, part, OKABE_ITO[k % len(OKABE_ITO)], step * 0.92, label=name, cap=1.5)
+    ax.set_yticks(np.arange(len(order)), _item_labels(table, order, fig))
     ax.set_xlim(0, None)
     _percent_axis(ax.xaxis)
     ax.set_xlabel("Share")
     ax.tick_params(axis="y", length=0)
     handles, legend_labels = ax.get_legend_handles_labels()
-    ax.legend(handles, legend_labels, frameon=False, loc="lower right", title=" / ".join(groups))
+    ax.legend(handles, legend_labels, frameon=False, loc="lower right", title=style.title(groups))
     return fig
 
 
-def draw_stacked(table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None) -> Figure:
+def draw_stacked(
+    table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None, style=None
+) -> Figure:
     """One bar a group, top-level items (and `none`) stacked in codebook order."""
+    style = style or Style(None, {})
     groups = group_columns(table)
     if "parent" in table.columns:
         table = table.filter(pl.col("parent").is_null())
     table = table.with_columns(_group_labels(table, groups))
-    names = table["_group"].unique(maintain_order=True).to_list()
+    names = style.names(table)
     items = table["item"].unique(maintain_order=True).to_list()
     fig = _figure(width, height or 1.6 + 0.32 * len(names))
     ax = fig.add_subplot()
@@ -395,6 +520,7 @@ def draw_stacked(table: pl.DataFrame, colors: dict[str, str], width: float | Non
     ax.set_yticks(y, names)
     ax.set_xlim(0, max(1.0, float(left.max(initial=0))))
     _percent_axis(ax.xaxis)
+    ax.set_ylabel(style.title(groups))
     ax.tick_params(axis="y", length=0)
     fig.legend(frameon=False, loc="outside upper center", ncol=_legend_columns(fig, len(items)))
     return fig
@@ -409,11 +535,14 @@ def _period_format(periods: pl.Series) -> str:
     return "%Y-%m-%d"
 
 
-def draw_timeline(table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None) -> Figure:
+def draw_timeline(
+    table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None, style=None
+) -> Figure:
     """Shares per period: one panel an item (shared axes), one line a group, the interval as a band."""
     import matplotlib.dates as mdates
     from matplotlib.ticker import FixedFormatter, FixedLocator
 
+    style = style or Style(None, {})
     groups = group_columns(table)
     dates = [g for g in groups if table[g].dtype in (pl.Date, pl.Datetime)]
     if not dates:
@@ -421,8 +550,8 @@ def draw_timeline(table: pl.DataFrame, colors: dict[str, str], width: float | No
     x = dates[0]
     lines = [g for g in groups if g != x]
     table = table.with_columns(_group_labels(table, lines) if lines else pl.lit("").alias("_group"))
-    names = table["_group"].unique(maintain_order=True).to_list()
-    items = table["item"].unique(maintain_order=True).to_list()
+    names = style.names(table) if lines else [""]
+    items = table["item"].unique(maintain_order=True).to_list()  # codebook order: children follow parents
     labels = dict(zip(table["item"], table["label"]))
     n_cols = 1 if len(items) == 1 else 2 if (width or 6.5) < 8 else 3
     n_rows = -(-len(items) // n_cols)
@@ -439,7 +568,9 @@ def draw_timeline(table: pl.DataFrame, colors: dict[str, str], width: float | No
             high = rows["ci_high"].cast(pl.Float64).fill_null(np.nan).to_numpy()
             if np.isfinite(low).any():
                 ax.fill_between(when, low, high, color=color, alpha=0.18, lw=0)
-        ax.set_title(labels[item], loc="left", fontsize=8)
+        parent = table.filter(pl.col("item") == item)["parent"][0] if "parent" in table.columns else None
+        title = labels[item] + (f" (in {labels[parent]})" if parent in labels else "")
+        ax.set_title(title, loc="left", fontsize=8)
         _percent_axis(ax.yaxis)
         ax.grid(axis="y", lw=0.4, color="#DDDDDD")
     top = table.select(pl.max_horizontal(pl.col("share").max(), pl.col("ci_high").max())).item() or 0.0
@@ -462,44 +593,74 @@ def draw_timeline(table: pl.DataFrame, colors: dict[str, str], width: float | No
     if lines:
         handles, legend_labels = axes[0].get_legend_handles_labels()
         fig.legend(
-            handles, legend_labels, frameon=False, loc="outside upper center", ncol=_legend_columns(fig, len(names))
+            handles,
+            legend_labels,
+            frameon=False,
+            loc="outside upper center",
+            ncol=_legend_columns(fig, len(names)),
+            title=style.title(lines),
         )
     return fig
 
 
-def draw_heatmap(table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None) -> Figure:
-    """Items down the side, groups across, each cell shaded and labelled with its share."""
+def draw_heatmap(
+    table: pl.DataFrame, colors: dict[str, str], width: float | None, height: float | None, style=None
+) -> Figure:
+    """Items down the side (children under parents), groups across with N units each, cells shaded by share.
+
+    Cells are labelled with their share while they are wide enough, and tick labels thinned to fit;
+    above MAX_HEATMAP_GROUPS groups the chart is refused with a hint.
+    """
+    import matplotlib
+
+    style = style or Style(None, {})
     groups = group_columns(table)
     if not groups:
         raise AgendaError("a heatmap compares groups: name a column with --by (or a --period)")
     table = table.with_columns(_group_labels(table, groups))
-    names = table["_group"].unique(maintain_order=True).to_list()
-    order = _items_by_share(table)
-    labels = dict(zip(table["item"], table["label"]))
+    names = style.names(table)
+    if len(names) > MAX_HEATMAP_GROUPS:
+        raise AgendaError(
+            f"a heatmap of {len(names)} groups is unreadable (at most {MAX_HEATMAP_GROUPS}): use coarser periods "
+            "(--period decade, --bins), fewer groups, or --kind timeline"
+        )
+    order = _item_order(table)
     grid = (
-        pl.DataFrame({"item": order})
+        pl.DataFrame({"item": [i for i, _ in order]})
         .join(table.pivot("_group", index="item", values="share"), on="item", how="left", maintain_order="left")
         .select(names)
         .cast(pl.Float64)
         .fill_null(np.nan)
         .to_numpy()
     )
-    fig = _figure(width, height or 1.5 + 0.32 * len(order))
+    units = dict(table.group_by("_group").agg(pl.col("units").first()).iter_rows())
+    fig = _figure(width, height or 1.7 + 0.32 * len(order))
     ax = fig.add_subplot()
-    import matplotlib
-
     cmap = matplotlib.colormaps["Blues"].with_extremes(bad="#EEEEEE")
     top = float(np.nanmax(grid, initial=0)) or 1.0
     image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=top, aspect="auto")
-    for (r, c), value in np.ndenumerate(grid):
-        text = "–" if np.isnan(value) else f"{value:.0%}"
-        shade = "white" if value == value and value > 0.6 * top else "#222222"
-        ax.text(c, r, text, ha="center", va="center", fontsize=7, color=shade)
-    ax.set_xticks(
-        np.arange(len(names)), names, rotation=30 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center"
-    )
-    ax.set_yticks(np.arange(len(order)), [labels[i] for i in order])
+    cell = (fig.get_figwidth() - 2.4) / max(1, len(names))  # inches a column, about
+    if cell >= 0.3:
+        for (r, c), value in np.ndenumerate(grid):
+            text = "\u2013" if np.isnan(value) else f"{value:.0%}"
+            shade = "white" if value == value and value > 0.6 * top else "#222222"
+            ax.text(c, r, text, ha="center", va="center", fontsize=7 if cell >= 0.4 else 5.5, color=shade)
+    every = max(1, int(np.ceil(0.14 / max(cell, 1e-9)))) if cell < 0.14 else 1
+    shown = np.arange(0, len(names), every)
+    steep = len(names) > 4
+    ax.set_xticks(shown, [names[i] for i in shown], rotation=90 if cell < 0.3 else 30 if steep else 0)
+    for label in ax.get_xticklabels():
+        label.set_ha("center" if cell < 0.3 or not steep else "right")
+    ax.set_yticks(np.arange(len(order)), _item_labels(table, order, fig))
     ax.tick_params(length=0)
+    if cell >= 0.3:  # N per column, along the top
+        top_axis = ax.secondary_xaxis("top")
+        top_axis.set_xticks(np.arange(len(names)), [f"{units.get(n, 0):,}" for n in names], fontsize=6)
+        top_axis.tick_params(length=0)
+        top_axis.set_xlabel("N units", fontsize=6.5)
+        for spine in top_axis.spines.values():
+            spine.set_visible(False)
+    ax.set_xlabel(style.title(groups))
     for spine in ax.spines.values():
         spine.set_visible(False)
     bar = fig.colorbar(image, ax=ax, shrink=0.8, format=PercentFormatter(xmax=1, decimals=0))

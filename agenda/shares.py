@@ -6,12 +6,15 @@ Measures (one row a group and item; the README states them for a methods paragra
 - primary: the share of units whose primary item it is, with a `none` row for units coded for
   no item; the rows of top-level items and `none` sum to 1.
 A parent item counts a unit when the unit is coded for the parent or any of its descendants.
-The interval is a percentile bootstrap that resamples documents (clusters of units) within each
-group, or a Wilson score interval that treats units as independent.
+The interval is a percentile bootstrap that resamples clusters of units (documents, or the values
+of a given cluster column) within each group, or a Wilson score interval that treats units as
+independent. Intervals from fewer than MIN_CLUSTERS clusters are flagged (`few_clusters`): a
+bootstrap over two or three documents cannot see how much documents vary.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import warnings
@@ -24,11 +27,13 @@ import polars as pl
 
 from agenda.codebook import Codebook, Item, load_codebook
 from agenda.errors import AgendaError
+from agenda.rollup import descendants
 from agenda.shipped import CODEBOOKS
 
 MEASURES = ("units", "words", "primary")
 CIS = ("none", "bootstrap", "wilson")
-PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "3mo", "year": "1y"}
+PERIODS = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "3mo", "year": "1y", "decade": "10y"}
+MIN_CLUSTERS = 5  # fewer clusters than this in a group: its interval is flagged as unreliable
 REQUIRED = ("doc_id", "n_words", "n_items", "primary")
 NONE = "none"
 NONE_LABEL = "No item"
@@ -36,7 +41,7 @@ PROVENANCE_KEYS = ("codebook", "codebook_version", "codebook_sha256", "agenda_ve
 _CELLS = 4_000_000  # bounds the bootstrap's working arrays (floats)
 FROM_COLUMNS = " (items from its columns)"  # the source of a codebook made from a table's columns
 MAX_FILLED_PERIODS = 10_000  # empty periods are listed up to this many periods in all (27 years of days)
-_MONTHS = {"1mo": 1, "3mo": 3, "1y": 12}
+_MONTHS = {"1mo": 1, "3mo": 3, "1y": 12, "10y": 120}
 
 
 def scan_coded(path: str | Path) -> tuple[pl.LazyFrame, dict[str, str]]:
@@ -173,21 +178,15 @@ def _codebook_from_columns(columns: Sequence[str], provenance: dict[str, str], s
     )
 
 
-def descendants(codebook: Codebook) -> dict[str, list[str]]:
-    """Each item with itself and all its descendants, in codebook order."""
-    children: dict[str, list[str]] = {}
-    for item in codebook.items:
-        if item.parent:
-            children.setdefault(item.parent, []).append(item.id)
+def _period(
+    schema: pl.Schema, date_column: str, period: str | None, bins: Sequence[int] | None, source: str
+) -> pl.Expr:
+    """The first day of each unit's period: from dates, datetimes, ISO text or integer years.
 
-    def walk(item_id: str) -> list[str]:
-        return [item_id] + [d for child in children.get(item_id, []) for d in walk(child)]
-
-    return {item.id: walk(item.id) for item in codebook.items}
-
-
-def _period(frame: pl.LazyFrame, schema: pl.Schema, date_column: str, period: str, source: str) -> pl.Expr:
-    if period not in PERIODS:
+    An integer column is read as years (1789); `decade` starts periods at years ending in 0;
+    `bins` (sorted years) starts a period at each given year, and a unit before the first is null.
+    """
+    if period is not None and period not in PERIODS:
         raise AgendaError(f"unknown period {period!r} (use {', '.join(PERIODS)})")
     if date_column not in schema:
         raise AgendaError(f"{source}: no date column {date_column!r} (columns: {', '.join(schema.names())})")
@@ -199,9 +198,34 @@ def _period(frame: pl.LazyFrame, schema: pl.Schema, date_column: str, period: st
     elif dtype == pl.String:
         text = column.str.strip_chars()
         date = pl.coalesce(text.str.to_date(strict=False), text.str.to_datetime(strict=False).dt.date())
+    elif dtype.is_integer():
+        if period not in (None, "year", "decade"):
+            raise AgendaError(f"{source}: column {date_column!r} holds years (integers); --period {period} needs dates")
+        date = pl.date(column.cast(pl.Int32), 1, 1)
     else:
-        raise AgendaError(f"{source}: column {date_column!r} holds {dtype}, not dates")
-    return date.dt.truncate(PERIODS[period])
+        raise AgendaError(f"{source}: column {date_column!r} holds {dtype}, not dates or years")
+    if bins is None:
+        return date.dt.truncate(PERIODS[period or "year"])
+    year = date.dt.year()
+    start = pl.when(year < bins[0]).then(pl.lit(None, pl.Int32))
+    for edge in reversed(bins):
+        start = start.when(year >= edge).then(pl.lit(edge, pl.Int32))
+    return pl.date(start.otherwise(None), 1, 1)
+
+
+def check_bins(bins: Sequence[int] | str | None) -> list[int] | None:
+    """Custom periods as years: `1789,1861,1933` (or a list), strictly increasing."""
+    if bins is None:
+        return None
+    if isinstance(bins, str):
+        try:
+            bins = [int(b) for b in bins.split(",") if b.strip()]
+        except ValueError:
+            raise AgendaError(f"--bins takes years separated by commas (1789,1861,1933), not {bins!r}") from None
+    bins = list(bins)
+    if not bins or any(not 1 <= b <= 9999 for b in bins) or any(a >= b for a, b in zip(bins, bins[1:])):
+        raise AgendaError(f"--bins needs increasing years between 1 and 9999, not {','.join(map(str, bins))}")
+    return bins
 
 
 def shares(
@@ -215,13 +239,21 @@ def shares(
     resamples: int = 1000,
     seed: int = 0,
     level: float = 0.95,
+    cluster: str | None = None,
+    bins: Sequence[int] | str | None = None,
+    per: str | None = None,
 ) -> pl.DataFrame:
     """Agenda shares of a wide coded table, one row a group and item.
 
-    Columns: the `by` columns, `period` (the first day of each period) when `period` is given,
-    measure, item, label, parent, docs, units, units_with_item, (words, words_with_item for the
-    words measure), share, ci_low, ci_high. Periods without units inside the observed range get
-    rows with units 0 and a null share, so a timeline shows the gap.
+    Columns: the `by` columns, `period` (the first day of each period) when `period` or `bins`
+    is given, measure, item, label, parent, docs, clusters, units, units_with_item, words,
+    (words_with_item for the words measure), share, ci_low, ci_high, few_clusters, hits (the
+    item's hits column summed) and per_1000_words (1000 * hits / words). Periods
+    without units inside the observed range get rows with units 0 and a null share, so a
+    timeline shows the gap. The bootstrap resamples the values of `cluster` (default doc_id);
+    few_clusters is true where an interval rests on fewer than MIN_CLUSTERS clusters.
+    per="document" gives one row a document and item (with the metadata that is constant within
+    documents) and no interval: the counts table, as quanteda's dfm_lookup gives per document.
 
     >>> agenda.shares("coded.csv", "codebook/us-russia-2021.yaml", by="source", ci="wilson")
     """
@@ -236,6 +268,10 @@ def shares(
     if ci == "bootstrap" and resamples < 1:
         raise AgendaError(f"the bootstrap needs at least 1 resample, not {resamples}")
     by = [by] if isinstance(by, str) else list(by)
+    bins = check_bins(bins)
+    if cluster and ci == "wilson":
+        raise AgendaError("the Wilson interval treats units as independent; --cluster applies to --ci bootstrap")
+    cluster = cluster or "doc_id"
     provenance: dict[str, str] = {}
     source = "coded table"
     sums = None
@@ -250,32 +286,46 @@ def shares(
     schema = frame.collect_schema()
     check_coded(schema.names(), source)
     codebook = resolve_codebook(codebook, schema.names(), provenance, source)
+    if "dropped" in schema:  # units kept by --keep-dropped are not coded: they are not in any share
+        frame = frame.filter(pl.col("dropped").is_null())
+    if per is not None:
+        if per != "document":
+            raise AgendaError(f"unknown --per {per!r} (use document)")
+        if by or period or bins:
+            raise AgendaError("--per document groups by document: leave out --by, --period and --bins")
+        by, ci = ["doc_id", *_document_metadata(frame, schema, source)], "none"
     for column in by:
         if column not in schema:
             raise AgendaError(f"{source}: no column {column!r} to group by (columns: {', '.join(schema.names())})")
     if len(set(by)) < len(by):
         raise AgendaError("a --by column is given twice")
+    if cluster not in schema:
+        raise AgendaError(f"{source}: no cluster column {cluster!r} (columns: {', '.join(schema.names())})")
+    if period and bins:
+        raise AgendaError("give --period or --bins, not both")
     groups = list(by)
-    extra: list[pl.Expr] = []
-    if period:
+    extra: list[pl.Expr] = [pl.col(cluster).cast(pl.String).alias("_cluster")]
+    if period or bins:
         if "period" in by:
             raise AgendaError("--by period clashes with the period column; rename that column")
-        extra.append(_period(frame, schema, date_column, period, source).alias("period"))
+        extra.append(_period(schema, date_column, period, bins, source).alias("period"))
         extra.append(pl.col(date_column).cast(pl.String).alias("_dated"))
         groups.append("period")
     # The sums count parents with their descendants: only the coding codebook itself may read them.
     coding = codebook.sha256 == provenance.get("codebook_sha256") and not codebook.source.endswith(FROM_COLUMNS)
-    if sums is not None and coding and set(by) <= set(sums.collect_schema().names()):
+    if sums is not None and coding and {*by, cluster} <= set(sums.collect_schema().names()):
         units = _document_indicators(sums, codebook, measure, by, extra)
     else:
         units = _unit_indicators(frame, codebook, measure, groups, extra, source)
     rows = [*descendants(codebook)] + ([NONE] if measure == "primary" else [])
-    if period:
-        _check_dates(units, date_column, source)
+    if period or bins:
+        _check_dates(units, date_column, source, bins)
         units = units.drop("_dated")
     table = _aggregate(units, groups, rows, measure)
     if period:
         table = _fill_periods(table, by, rows, PERIODS[period])
+    elif bins:
+        table = _fill_periods(table, by, rows, None, bins)
     if ci == "bootstrap":
         table = _with_bootstrap(table, units, groups, rows, measure, resamples, seed, level)
     else:
@@ -296,6 +346,7 @@ def _unit_indicators(
         indicators.append(flag.fill_null(False).cast(pl.UInt8).alias(f"_i_{item_id}"))
     if measure == "primary":
         indicators.append(pl.col("primary").is_null().cast(pl.UInt8).alias(f"_i_{NONE}"))
+    indicators += [pl.col(i).cast(pl.Float64).fill_null(0).alias(f"_h_{i}") for i in codebook.item_ids]
     by = [g for g in groups if g != "period"]
     try:
         base = [pl.col("doc_id").cast(pl.String), pl.col("n_words").cast(pl.Int64)]
@@ -351,12 +402,27 @@ def _document_indicators(
             pl.col("units").alias("_units"),
             *[pl.col(f"{SUMS[measure]}{r}").alias(f"_i_{r}") for r in rows],
             *words,
+            *[pl.col(f"hits_{i}").cast(pl.Float64).alias(f"_h_{i}") for i in codebook.item_ids],
         )
         .collect()
     )
 
 
-def _check_dates(units: pl.DataFrame, date_column: str, source: str) -> None:
+def _document_metadata(frame: pl.LazyFrame, schema: pl.Schema, source: str) -> list[str]:
+    """The metadata columns (between unit and n_words) that hold one value in each document."""
+    names = schema.names()
+    start = names.index("unit") + 1 if "unit" in names else 1
+    meta = [c for c in names[start : names.index("n_words")] if c not in ("doc_id", "text")]
+    if not meta:
+        return []
+    try:
+        counts = frame.group_by("doc_id").agg(pl.col(meta).n_unique()).select(pl.col(meta).max()).collect()
+    except Exception as exc:
+        raise _bad_file(source, exc) from None
+    return [c for c in meta if (counts[c][0] or 0) <= 1]
+
+
+def _check_dates(units: pl.DataFrame, date_column: str, source: str, bins: list[int] | None = None) -> None:
     bad = units.filter(pl.col("period").is_null())
     if bad.height:
         unparsed = bad.filter(pl.col("_dated").is_not_null())
@@ -364,6 +430,11 @@ def _check_dates(units: pl.DataFrame, date_column: str, source: str) -> None:
             doc = bad["doc_id"][0]
             raise AgendaError(f"{source}: column {date_column!r} is empty for {bad.height} units (document {doc!r})")
         doc, value = unparsed["doc_id"][0], unparsed["_dated"][0]
+        if bins:
+            raise AgendaError(
+                f"{source}: column {date_column!r}: {value!r} (document {doc!r}) is before the first of --bins, "
+                f"{bins[0]}; {bad.height} units are; start the bins earlier"
+            )
         raise AgendaError(f"{source}: column {date_column!r}: date {value!r} does not parse (document {doc!r})")
 
 
@@ -379,10 +450,12 @@ def _aggregate(units: pl.DataFrame, groups: list[str], rows: list[str], measure:
 
     per_group = units.group_by(keys).agg(
         pl.col("doc_id").n_unique().alias("docs"),
+        pl.col("_cluster").n_unique().cast(pl.Int64).alias("clusters"),
         (pl.col("_units").sum() if summed else pl.len()).cast(pl.Int64).alias("units"),
         pl.col("n_words").sum().alias("words"),
         *[pl.col(f"_i_{r}").sum().cast(pl.Int64).alias(f"_c_{r}") for r in rows],
         *[words_with(r).sum().alias(f"_w_{r}") for r in rows],
+        *[pl.col(f"_h_{r}").sum().alias(f"_s_{r}") for r in rows if r != NONE],
     )
     names = [k if isinstance(k, str) else "_all" for k in keys]
     long = pl.concat(
@@ -390,18 +463,21 @@ def _aggregate(units: pl.DataFrame, groups: list[str], rows: list[str], measure:
             per_group.select(
                 *names,
                 "docs",
+                "clusters",
                 "units",
                 "words",
                 pl.lit(r).alias("item"),
                 pl.col(f"_c_{r}").alias("units_with_item"),
                 pl.col(f"_w_{r}").alias("words_with_item"),
+                (pl.col(f"_s_{r}") if r != NONE else pl.lit(None, pl.Float64)).alias("hits"),
             )
             for r in rows
         ]
     )
     num, den = ("words_with_item", "words") if measure == "words" else ("units_with_item", "units")
     share = pl.when(pl.col(den) > 0).then(pl.col(num) / pl.col(den)).otherwise(None)
-    return long.with_columns(share.cast(pl.Float64).alias("share"))
+    rate = pl.when(pl.col("words") > 0).then(1000 * pl.col("hits") / pl.col("words")).otherwise(None)
+    return long.with_columns(share.cast(pl.Float64).alias("share"), rate.alias("per_1000_words"))
 
 
 def _periods_between(first, last, every: str) -> int:
@@ -411,14 +487,20 @@ def _periods_between(first, last, every: str) -> int:
     return (last - first).days // (7 if every == "1w" else 1) + 1
 
 
-def _fill_periods(table: pl.DataFrame, by: list[str], rows: list[str], every: str) -> pl.DataFrame:
+def _fill_periods(
+    table: pl.DataFrame, by: list[str], rows: list[str], every: str | None, bins: list[int] | None = None
+) -> pl.DataFrame:
     """Every period from the first to the last, for every observed combination of the by columns.
 
     When that is more than MAX_FILLED_PERIODS periods (sentinel dates such as 0001-01-01 and
-    9999-12-31 span 3.65 million days), only the periods that hold units are listed.
+    9999-12-31 span 3.65 million days), only the periods that hold units are listed. With bins,
+    the periods are the bins from the first to the last that holds units.
     """
     first, last = table["period"].min(), table["period"].max()
-    if _periods_between(first, last, every) <= MAX_FILLED_PERIODS:
+    if bins is not None:
+        starts = [dt.date(b, 1, 1) for b in bins]
+        periods = pl.DataFrame({"period": [d for d in starts if first <= d <= last]}, schema={"period": pl.Date})
+    elif _periods_between(first, last, every) <= MAX_FILLED_PERIODS:
         periods = pl.DataFrame({"period": pl.date_range(first, last, every, eager=True)})
     else:
         periods = table.select(pl.col("period").unique().sort())
@@ -428,8 +510,9 @@ def _fill_periods(table: pl.DataFrame, by: list[str], rows: list[str], every: st
     if not by:
         table = table.drop("_all", strict=False).with_columns(pl.lit(True).alias("_all"))
     filled = grid.join(table, on=on, how="left", nulls_equal=True)
-    zeros = ["docs", "units", "words", "units_with_item", "words_with_item"]
-    return filled.with_columns(pl.col(c).fill_null(0) for c in zeros)
+    zeros = ["docs", "clusters", "units", "words", "units_with_item", "words_with_item"]
+    filled = filled.with_columns(pl.col(c).fill_null(0) for c in zeros)
+    return filled.with_columns(pl.when(pl.col("item") != NONE).then(pl.col("hits").fill_null(0)).alias("hits"))
 
 
 def _with_interval(table: pl.DataFrame, ci: str, level: float) -> pl.DataFrame:
@@ -457,7 +540,7 @@ def _with_bootstrap(
     seed: int,
     level: float,
 ) -> pl.DataFrame:
-    """Percentile bootstrap over documents within each group (units of a document move together)."""
+    """Percentile bootstrap over clusters within each group (units of a cluster move together)."""
     keys = groups or ["_all"]
     if not groups:
         units = units.with_columns(pl.lit(True).alias("_all"))
@@ -471,12 +554,12 @@ def _with_bootstrap(
         return pl.col(f"_i_{r}").cast(pl.Int64) * weight
 
     docs = (
-        units.group_by(list(dict.fromkeys([*keys, "doc_id"])))
+        units.group_by(list(dict.fromkeys([*keys, "_cluster"])))
         .agg(
             (pl.col("n_words").sum() if measure == "words" else unit_count).alias("_den"),
             *[numerator(r).sum().alias(f"_n_{r}") for r in rows],
         )
-        .sort(list(dict.fromkeys([*keys, "doc_id"])), nulls_last=True)
+        .sort(list(dict.fromkeys([*keys, "_cluster"])), nulls_last=True)
     )
     key_frame = docs.select(keys)
     group_index = key_frame.select(pl.struct(keys).rle_id().alias("g"))["g"].to_numpy()
@@ -501,7 +584,7 @@ def _with_bootstrap(
             warnings.simplefilter("ignore", RuntimeWarning)  # groups whose every resample has no words
             q = np.nanquantile(shares_b, [alpha, 1 - alpha], axis=0)
         low[g0:g1], high[g0:g1] = q[0], q[1]
-    single = sizes < 2  # one document: the bootstrap cannot see variation between documents
+    single = sizes < 2  # one cluster: the bootstrap cannot see variation between clusters
     low[single], high[single] = np.nan, np.nan
     bounds = pl.concat(
         [
@@ -540,7 +623,7 @@ def _finish(table: pl.DataFrame, codebook: Codebook, groups: list[str], rows: li
     labels = {item.id: item.label for item in codebook.items} | {NONE: NONE_LABEL}
     parents = {item.id: item.parent for item in codebook.items}
     order = {r: i for i, r in enumerate(rows)}
-    words = ["words", "words_with_item"] if measure == "words" else []
+    words = ["words_with_item"] if measure == "words" else []
     return (
         table.with_columns(
             pl.lit(measure).alias("measure"),
@@ -556,12 +639,17 @@ def _finish(table: pl.DataFrame, codebook: Codebook, groups: list[str], rows: li
             "label",
             "parent",
             pl.col("docs").cast(pl.Int64),
+            "clusters",
             "units",
             "units_with_item",
+            "words",
             *words,
             "share",
             "ci_low",
             "ci_high",
+            (pl.col("ci_low").is_not_null() & (pl.col("clusters") < MIN_CLUSTERS)).alias("few_clusters"),
+            "hits",
+            "per_1000_words",
         )
     )
 

@@ -325,4 +325,11 @@ def write_sav(prepared: Prepared, path: Path, notes: list[str], name: str | Path
         )
     except Exception as exc:
         raise AgendaError(f"{name or path}: cannot write SPSS file: {exc}") from None
+    try:  # readstat can miss a full disk at its last flush: read the last row back
+        if frame.height:
+            pyreadstat.read_sav(path, output_format="polars", row_offset=frame.height - 1, row_limit=1)
+    except Exception as exc:
+        raise AgendaError(
+            f"{name or path}: cannot write SPSS file: Unable to write data ({exc}; is the disk full?)"
+        ) from None
     path.write_bytes(_fix_sav_timestamp(path.read_bytes()))

@@ -40,9 +40,10 @@ def test_quanteda_nested_keys_globs_and_counts(tmp_path):
         "Taxes and a tax job, jobs, the trade deficit. The army and the nation's defence; nuclear talks. A free people."
     )
     # quanteda: tax* x2, job? only "jobs", phrase x1; army, nation's defence; nuclear; free people.
+    # The parent defence rolls its children up (2 + 1), as quanteda's dfm_lookup(levels = 1) does.
     assert hits(text, cb) == {
         "economy": 4,
-        "defence": 0,
+        "defence": 3,
         "defence_military": 2,
         "defence_nuclear": 1,
         "freedom": 1,
@@ -63,7 +64,8 @@ def test_liwc_codes_nesting_and_quirks_reported(tmp_path):
     assert any(":12:" in n and "category 99" in n for n in notes)
     assert "kind" not in {r.text for r in items["economy"].rules}
     counts = hits("Army soldiers like the budget and the trade deficit.", cb)
-    assert counts == {"economy": 3, "defence": 2, "defence_military": 2}
+    # defence rolls up its child: its own 2 (army is listed in both) + defence_military's 2
+    assert counts == {"economy": 3, "defence": 4, "defence_military": 2}
 
 
 def test_lexicoder(tmp_path):
@@ -84,7 +86,8 @@ def test_wordstat_weights_rules_and_phrases_translated(tmp_path):
     near = items["defence"].rules[1]
     assert (near.kind, [[t.text for t in g] for g in near.groups], near.within) == ("near", [["army"], ["navy"]], 3)
     assert notes == [n for n in notes if ":3:" in n and "'_'" in n] and len(notes) == 1
-    assert hits("The trade deficit and deficits; the army.", cb) == {"economy": 1, "economy_fiscal": 2, "defence": 1}
+    # economy rolls its subcategory up: own 1 + economy_fiscal 2
+    assert hits("The trade deficit and deficits; the army.", cb) == {"economy": 3, "economy_fiscal": 2, "defence": 1}
     # budget weighs 2; army and navy have 2 words between them (within 3): the term and the rule hit.
     assert hits("The budget of the army and the navy.", cb) == {"economy": 2, "economy_fiscal": 0, "defence": 2}
     # 4 words between them: the near rule does not hold.
@@ -118,7 +121,8 @@ def test_yoshikoder(tmp_path):
         ("defence_nuclear", "defence"),
     ]
     assert any(":7:" in n and "both" in n for n in notes)
-    assert hits("Taxes on the army's nuclear forces.", cb) == {"economy": 1, "defence": 1, "defence_nuclear": 1}
+    # defence rolls its child up: own 1 (army) + defence_nuclear 1
+    assert hits("Taxes on the army's nuclear forces.", cb) == {"economy": 1, "defence": 2, "defence_nuclear": 1}
 
 
 def test_import_is_byte_identical(tmp_path):

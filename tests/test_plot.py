@@ -24,14 +24,14 @@ def test_bar_lengths_are_the_shares_sorted_with_codebook_labels_and_colors():
     fig = agenda.plot_shares(coded_table(), codebook=CODEBOOK, ci="none")
     ax = fig.axes[0]
     bars = {t.get_text(): p for t, p in zip(ax.get_yticklabels(), ax.patches)}
-    # all six units: p counts A1 and B1 (2/6), c the same, q A2 B1 B2 (3/6)
-    assert {k: b.get_width() for k, b in bars.items()} == pytest.approx({"Parent": 2 / 6, "Child": 2 / 6, "Q": 3 / 6})
-    widths = [p.get_width() for p in ax.patches]
-    assert widths == sorted(widths)  # bottom to top: the largest share on top
+    # all six units: p counts A1 and B1 (2/6), c the same, q A2 B1 B2 (3/6); the child indented under its parent
+    want = {"Parent": 2 / 6, "\u21b3 Child": 2 / 6, "Q": 3 / 6}
+    assert {k: b.get_width() for k, b in bars.items()} == pytest.approx(want)
+    assert list(bars) == ["\u21b3 Child", "Parent", "Q"]  # bottom to top: the largest on top, children under parents
     assert to_hex(bars["Parent"].get_facecolor()) == "#123456"  # the codebook's colour
     assert to_hex(bars["Q"].get_facecolor()).upper() in OKABE_ITO[:3]  # the colourblind-safe default
     assert ax.xaxis.get_major_formatter()(0.5, 0) == "50%"
-    caption = fig._supxlabel.get_text()
+    caption = fig._supxlabel.get_text().replace("\n", " ")
     assert "Codebook hand 1.0" in caption and "6\u00a0units in 3 documents" in caption
 
 
@@ -39,7 +39,8 @@ def test_grouped_bars_per_group():
     fig = agenda.plot_shares(coded_table(), codebook=CODEBOOK, kind="grouped", by="source", ci="wilson")
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert sorted(labels) == ["Child", "Parent", "Q"]
+    assert labels == ["\u21b3 Child", "Parent", "Q"]  # bottom to top: Q first, the child under its parent
+    labels = [label.removeprefix("\u21b3 ") for label in labels]
     bars = [c for c in ax.containers if isinstance(c, BarContainer)]
     assert [c.get_label() for c in bars] == ["x", "y"]
     x = dict(zip(labels, [p.get_width() for p in bars[0].patches]))
@@ -60,7 +61,7 @@ def test_stacked_primary_sums_to_one_per_group():
 def test_timeline_lines_are_shares_per_month_with_gaps():
     fig = agenda.plot_shares(coded_table(), codebook=CODEBOOK, kind="timeline", ci="none")
     titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_visible()]
-    assert titles == ["Parent", "Child", "Q"]
+    assert titles == ["Parent", "Child (in Parent)", "Q"]  # a subitem names its parent
     line = fig.axes[2].lines[0]  # Q: January 1/4, February no units, March 2/2
     assert list(line.get_xdata()) == list(np.array(["2021-01-01", "2021-02-01", "2021-03-01"], dtype="datetime64[D]"))
     y = line.get_ydata()
@@ -148,6 +149,8 @@ def test_dollar_signs_are_plain_text(kind, tmp_path):
     options = {"by": "source"} if kind in ("grouped", "stacked", "heatmap") else {}
     if kind == "timeline":
         options = {"period": "month"}
+    if kind == "stacked":
+        options["measure"] = "primary"
     out = tmp_path / "chart.svg"
     fig = agenda.plot_shares(table, out, codebook, kind=kind, title=r"Costs in $ and $\alpha$", ci="none", **options)
     texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]

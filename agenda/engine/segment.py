@@ -24,6 +24,8 @@ _SENTENCE_END = r"([.!?\u2026]+[\"')\]\u201d\u00bb]*)\s+"
 # one match a word, and a fifth faster than matching whole words.
 WORD_START = r"(?:^|\s)[^\s\w]*\w"
 WORDS = "_agenda_n_words"
+DROPPED = "_agenda_dropped"  # why a unit is dropped: one of DROP_REASONS
+DROP_REASONS = ("empty", "boilerplate", "min_words")  # no text; a drop pattern; fewer words than min_words
 
 
 def n_words(text: pl.Expr) -> pl.Expr:
@@ -52,11 +54,16 @@ def segment(
     min_words: int = 0,
     drop: list[str] | tuple[str, ...] = (),
     word_counts: bool = False,
+    reasons: bool = False,
 ) -> pl.LazyFrame:
     """One row per unit: doc_id, unit, the corpus's metadata, text (boilerplate removed).
 
+    A corpus with a `unit` column is already one row a unit (`--unit-column`): it is not split,
+    and its units keep their numbers.
+
     With word_counts=True the units keep their word counts in a column WORDS, counted once
-    for min_words and the coded table alike.
+    for min_words and the coded table alike. With reasons=True no unit is dropped: the column
+    DROPPED says why a unit would be (null for a unit that is kept).
     """
     if split not in SPLITS:
         raise AgendaError(f"unknown unit {split!r}: use one of {', '.join(SPLITS)}")
@@ -70,21 +77,28 @@ def segment(
         pieces = marked.str.split(_BREAK, inclusive=False)
     lazy = corpus.lazy()
     columns = lazy.collect_schema().names()
-    check_columns(columns)
-    units = (
-        lazy.with_columns(pieces.alias("text"))
-        .with_columns(pl.int_ranges(1, pl.col("text").list.len() + 1, dtype=pl.UInt32).alias("unit"))
-        .explode("text", "unit")
-        .with_columns(pl.col("text").str.strip_chars())
-        .select("doc_id", "unit", *[c for c in columns if c not in ("doc_id", "text")], "text")
-    )
+    given = "unit" in columns  # a corpus of units (--unit-column): each row is one, with its number
+    check_columns([c for c in columns if c != "unit"] if given else columns)
+    if given:
+        units = lazy.with_columns(text, pl.col("unit").cast(pl.UInt32))
+    else:
+        units = (
+            lazy.with_columns(pieces.alias("text"))
+            .with_columns(pl.int_ranges(1, pl.col("text").list.len() + 1, dtype=pl.UInt32).alias("unit"))
+            .explode("text", "unit")
+            .with_columns(pl.col("text").str.strip_chars())
+        )
+    units = units.select("doc_id", "unit", *[c for c in columns if c not in ("doc_id", "unit", "text")], "text")
     if word_counts or min_words:
         units = units.with_columns(n_words(pl.col("text")).alias(WORDS))
     keep = pl.col("text") != ""
-    if min_words:
-        keep &= pl.col(WORDS) >= min_words
+    reason = pl.when(pl.col("text") == "").then(pl.lit("empty"))
     pattern = drop_regex(drop)
     if pattern:
         keep &= ~pl.col("text").str.contains(pattern)
-    units = units.filter(keep)
+        reason = reason.when(pl.col("text").str.contains(pattern)).then(pl.lit("boilerplate"))
+    if min_words:
+        keep &= pl.col(WORDS) >= min_words
+        reason = reason.when(pl.col(WORDS) < min_words).then(pl.lit("min_words"))
+    units = units.with_columns(reason.otherwise(None).alias(DROPPED)) if reasons else units.filter(keep)
     return units if word_counts else units.drop(WORDS, strict=False)
