@@ -1,0 +1,233 @@
+"""`agenda report`: one self-contained HTML page that shows a coded corpus before its tables are read.
+
+Provenance, an overview, each item's share (overall, by group, by period) with its interval, its
+rules by hits and a sample of its matches in context (with the corpus), the rules that never
+fired, the items' overlap, and (with gold codes) precision, recall and F1. The charts are those of
+`agenda plot`, inline as SVG; every table's rows are embedded as JSON; nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from agenda.codebook import Codebook, load_codebook
+from agenda.errors import AgendaError
+from agenda.export import input_files, read_coded
+from agenda.report import sections
+from agenda.report.page import Section, Table, Text, render_page
+from agenda.safe_write import check_outputs, write_atomic
+from agenda.shares import check_coded
+
+KWIC_LINES = 10
+DISAGREEMENTS = 10  # of each kind (false positive, false negative) per item
+
+
+def run_date() -> str:
+    """Now in UTC to the second, or the time SOURCE_DATE_EPOCH names (for byte-identical rebuilds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
+    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _files(paths: list[Path]) -> list[tuple[str, int]]:
+    """Each input with its size in bytes (a folder: its files' total)."""
+    out = []
+    for path in paths:
+        if path.is_dir():
+            out.append((f"{path}/", sum(f.stat().st_size for f in path.rglob("*") if f.is_file())))
+        else:
+            out.append((str(path), path.stat().st_size if path.exists() else 0))
+    return out
+
+
+def provenance_section(
+    coded_path: Path | None,
+    recorded: dict[str, str],
+    codebook: Codebook,
+    corpus: list[Path],
+    gold: Path | None,
+    options,
+) -> Section:
+    from agenda import __version__
+
+    rows = [("agenda version of this report", __version__)]
+    if coded_path is not None:
+        rows.append(("coded table", str(coded_path)))
+    rows.append(("coded by agenda version", recorded.get("agenda_version", "(not recorded)")))
+    rows += [
+        ("codebook", codebook.id),
+        ("codebook version", codebook.version),
+        ("codebook sha256", codebook.sha256 or "(not known)"),
+        ("codebook file", codebook.source),
+    ]
+    notes = []
+    sha = recorded.get("codebook_sha256")
+    if sha and codebook.sha256 and sha != codebook.sha256:
+        rows.append(("codebook sha256 recorded in the coded table", sha))
+        notes.append(
+            Text(
+                f"The coded table was coded with another codebook file (sha256 {sha[:12]}, not {codebook.sha256[:12]})."
+            )
+        )
+    for name, size in _files(corpus):
+        rows.append(("corpus", f"{name} ({size:,} bytes)"))
+    if gold is not None:
+        rows.append(("gold codes", f"{gold} (sha256 {hashlib.sha256(gold.read_bytes()).hexdigest()})"))
+    rows += [(f"option {k}", str(v)) for k, v in options.items()]
+    frame = pl.DataFrame(rows, schema={"field": pl.String, "value": pl.String}, orient="row")
+    return Section("provenance", "Provenance", [Table("provenance", "What made this page", frame), *notes])
+
+
+def build_report(
+    coded: pl.DataFrame | str | Path,
+    codebook: Codebook | str | Path,
+    corpus: str | Path | list[str | Path] | None = None,
+    gold: str | Path | None = None,
+    by: Sequence[str] | str | None = None,
+    period: str | None = None,
+    date_column: str = "date",
+    kwic_lines: int = KWIC_LINES,
+    resamples: int = 1000,
+    seed: int = 0,
+    unit: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    **read_options: str,
+) -> list[Section]:
+    """The report's sections (see `report`), to render or to inspect."""
+    if not 0 <= kwic_lines <= 1000:
+        raise AgendaError(f"--kwic must lie between 0 and 1000 lines per item, not {kwic_lines}")
+    progress = progress or (lambda message: None)
+    recorded: dict[str, str] = {}
+    coded_path = None
+    if isinstance(coded, (str, Path)):
+        coded_path = Path(coded)
+        coded, recorded, _ = read_coded(coded_path)
+    source = str(coded_path or "coded table")
+    check_coded(coded.columns, source)
+    if not isinstance(codebook, Codebook):
+        codebook = load_codebook(codebook)
+    missing = [i for i in codebook.item_ids if i not in coded.columns]
+    if missing:
+        raise AgendaError(
+            f"{source}: no column for item {missing[0]!r} of {codebook.source}; coded with another codebook?"
+        )
+    if coded.height == 0:
+        raise AgendaError(f"{source}: the coded table has no units")
+    corpus_paths = [Path(p) for p in ([corpus] if isinstance(corpus, (str, Path)) else corpus or [])]
+    by = sections.pick_by(coded, by)
+    options = {"seed": seed, "bootstrap resamples": resamples, "kwic lines per item": kwic_lines}
+    if by:
+        options["groups"] = ", ".join(by)
+    provenance = provenance_section(coded_path, recorded, codebook, corpus_paths, Path(gold) if gold else None, options)
+    result: list[Section] = []
+
+    frame = rule_table = lines = dropped = None
+    if corpus_paths:
+        from agenda.audit import read_units
+        from agenda.kwic import kwic
+        from agenda.rules import rules
+
+        progress("reading the corpus")
+        _, lazy = read_units(corpus_paths, codebook, **read_options)
+        frame = lazy.collect()
+        dropped = sections.dropped_units(frame, codebook, unit or codebook.units["split"])
+        progress("rules: hits per rule")
+        rule_table = rules(frame, codebook, unit=unit, decisive=False).drop("decisive")
+        if kwic_lines:
+            progress("kwic: a sample of matches per item")
+            lines = kwic(frame, codebook, sample=kwic_lines, per_item=True, seed=seed, unit=unit)
+            lines = lines.with_columns(
+                sections.cut("left", 200), sections.cut("match", 200), sections.cut("right", 200)
+            )
+    result.append(sections.overview(coded, dropped, sections.unit_gaps(coded)))
+    items, groups, totals = sections.shares_sections(
+        coded, codebook, by, period, date_column, resamples, seed, progress
+    )
+    result += [items, groups, sections.item_sections(codebook, totals, rule_table, lines, kwic_lines, seed)]
+    if rule_table is not None:
+        result.append(sections.never_fired(rule_table))
+    note = "Pairs of items coded in the same units (their own columns; pairs never coded together are left out)."
+    result.append(
+        Section(
+            "overlap",
+            "Item overlap",
+            [
+                Table(
+                    "overlap",
+                    "Units coded for two items",
+                    sections.overlap(coded, codebook),
+                    note,
+                    ("share_of_a", "share_of_b", "jaccard"),
+                )
+            ],
+        )
+    )
+    if gold is not None:
+        from agenda.agree import agree
+
+        progress("agreement with the gold codes")
+        agreement = agree(coded, gold, codebook, bootstrap=resamples, seed=seed, corpus=frame)
+        result.append(sections.agreement_section(agreement, seed, DISAGREEMENTS))
+    return [*result, provenance]
+
+
+def report(
+    coded: pl.DataFrame | str | Path,
+    codebook: Codebook | str | Path,
+    out: str | Path = "report.html",
+    corpus: str | Path | list[str | Path] | None = None,
+    gold: str | Path | None = None,
+    by: Sequence[str] | str | None = None,
+    period: str | None = None,
+    date_column: str = "date",
+    kwic_lines: int = KWIC_LINES,
+    resamples: int = 1000,
+    seed: int = 0,
+    unit: str | None = None,
+    title: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    **read_options: str,
+) -> Path:
+    """Write one self-contained HTML page about a wide coded table; returns its path.
+
+    The page needs no server and fetches nothing: inline styles and script, charts as inline SVG
+    (drawn by agenda.plot), each table's rows embedded as JSON. With `corpus`, each item's rules by
+    hits, a seeded sample of `kwic_lines` matches in context, the rules that never fired and the
+    units dropped by reason; with `gold` (human 0/1 codes per doc_id and unit), precision, recall
+    and F1 per item. `by` defaults to the column source when there is one; `period` to the finest
+    of month, quarter and year that gives at most 60 periods of `date_column`.
+
+    >>> agenda.report("coded.csv", "codebook/us-russia-2021.yaml", "report.html", corpus="examples/corpus")
+    """
+    out = Path(out)
+    corpus_paths = [corpus] if isinstance(corpus, (str, Path)) else list(corpus or [])
+    coded_inputs = input_files(coded) if isinstance(coded, (str, Path)) else []
+    named = codebook if isinstance(codebook, (str, Path)) else None
+    check_outputs([out], [*coded_inputs, named, *corpus_paths, gold])
+    if not isinstance(codebook, Codebook):
+        codebook = load_codebook(codebook)
+    found = build_report(
+        coded,
+        codebook,
+        corpus,
+        gold,
+        by,
+        period,
+        date_column,
+        kwic_lines,
+        resamples,
+        seed,
+        unit,
+        progress,
+        **read_options,
+    )
+    what = f"Codebook {codebook.id} {codebook.version}".strip()
+    page = render_page(title or f"agenda report: {codebook.title or codebook.id}", what, run_date(), found)
+    write_atomic(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return out
