@@ -121,6 +121,8 @@ def build_report(
         raise AgendaError(f"{source}: the coded table has no units")
     corpus_paths = [Path(p) for p in ([corpus] if isinstance(corpus, (str, Path)) else corpus or [])]
     by = sections.pick_by(coded, by)
+    if period and date_column not in coded.columns:
+        raise AgendaError(f"--period {period}: the coded table has no date column {date_column!r}")
     options = {"seed": seed, "bootstrap resamples": resamples, "kwic lines per item": kwic_lines}
     if by:
         options["groups"] = ", ".join(by)

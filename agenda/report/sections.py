@@ -215,8 +215,6 @@ def shares_sections(
                 Chart(f"Share of units per item over time. {note}", svg_chart(table, codebook, "timeline"))
             )
             groups.blocks.append(Table("by-period", "Shares by period", _shares_rows(table), note, SHARE_COLUMNS))
-    elif period:
-        raise AgendaError(f"--period {period}: the coded table has no date column {date_column!r}")
     else:
         groups.blocks.append(Text(f"No date column {date_column!r} in the coded table: no shares by period."))
     return items, groups, totals
