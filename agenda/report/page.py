@@ -146,7 +146,7 @@ def render_table(table: Table) -> str:
     )
     rows = f"{frame.height:,} row" + ("" if frame.height == 1 else "s")
     note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
-    tools = f'<div class="tools"><span id="{ident}-count">{rows}</span></div>'
+    tools = ""
     if frame.height > FILTER_FROM:
         tools = (
             f'<div class="tools"><input type="search" data-filter="{ident}" placeholder="Filter rows" '

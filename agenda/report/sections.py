@@ -191,8 +191,8 @@ def shares_sections(
         "items",
         "Items",
         [
-            Table("items", "Share of units per item", totals, "Interval: " + ci, SHARE_COLUMNS),
             Chart("Share of units per item, with its interval.", svg_chart(overall, codebook, "bar")),
+            Table("items", "Share of units per item", totals, "Interval: " + ci, SHARE_COLUMNS),
         ],
     )
     groups = Section("shares", "Shares by group and period")
