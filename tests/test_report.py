@@ -290,3 +290,21 @@ def test_a_table_coded_with_another_codebook_is_refused(inputs, tmp_path, write)
     with pytest.raises(agenda.AgendaError, match="long coded table"):
         agenda.report(long_table, inputs["codebook"], tmp_path / "r.html")
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_malformed_coded_table_is_one_error(inputs, tmp_path):
+    bad = tmp_path / "bad.csv"
+    header = "doc_id,unit,n_words,alpha,beta,gamma,n_items,primary\n"
+    bad.write_text(header + "a,1,3,1,0,0,1,alpha\n" * 10_001 + 'b,1,"unclosed\n', encoding="utf-8")
+    with pytest.raises(agenda.AgendaError, match="bad.csv: cannot read the coded table"):
+        agenda.report(bad, inputs["codebook"], tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_the_hooks_the_report_uses_in_kwic_and_rules(inputs):
+    full = agenda.rules(inputs["corpus"], inputs["codebook"])
+    quick = agenda.rules(inputs["corpus"], inputs["codebook"], decisive=False)
+    assert quick.drop("decisive").equals(full.drop("decisive")) and quick["decisive"].null_count() == quick.height
+    lines = agenda.kwic(inputs["corpus"], inputs["codebook"], sample=1, per_item=True, seed=3)
+    assert sorted(lines["item"]) == ["alpha", "beta"]  # one of each item's matches; gamma has none
+    assert lines.equals(agenda.kwic(inputs["corpus"], inputs["codebook"], sample=1, per_item=True, seed=3))

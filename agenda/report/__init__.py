@@ -18,11 +18,11 @@ import polars as pl
 
 from agenda.codebook import Codebook, load_codebook
 from agenda.errors import AgendaError
-from agenda.export import input_files, read_coded
+from agenda.export import input_files
 from agenda.report import sections
 from agenda.report.page import Section, Table, Text, render_page
 from agenda.safe_write import check_outputs, write_atomic
-from agenda.shares import check_coded
+from agenda.shares import _bad_file, check_coded, scan_coded
 
 KWIC_LINES = 10
 DISAGREEMENTS = 10  # of each kind (false positive, false negative) per item
@@ -107,7 +107,11 @@ def build_report(
     coded_path = None
     if isinstance(coded, (str, Path)):
         coded_path = Path(coded)
-        coded, recorded, _ = read_coded(coded_path)
+        lazy, recorded = scan_coded(coded_path)
+        try:
+            coded = lazy.collect()
+        except Exception as exc:  # a malformed CSV shows itself only when it is read
+            raise _bad_file(coded_path, exc) from None
     source = str(coded_path or "coded table")
     check_coded(coded.columns, source)
     if not isinstance(codebook, Codebook):
