@@ -262,6 +262,7 @@ def test_cli_report(inputs, tmp_path):
         (["--seed", "-1"], "--seed"),
         (["--by", "nowhere"], "--by nowhere: no such column"),
         (["--period", "month", "--date-column", "when"], "no date column 'when'"),
+        (["--gold", "{corpus}.missing"], "missing: no such file"),
         (["-o", "{coded}"], "would replace an input"),
         (["-o", "{corpus}"], "would replace an input"),
     ],

@@ -84,6 +84,25 @@ def provenance_section(
     return Section("provenance", "Provenance", [Table("provenance", "What made this page", frame), *notes])
 
 
+def corpus_views(corpus, codebook: Codebook, unit, kwic_lines: int, seed: int, progress, read_options):
+    """What the corpus adds: its frame, the dropped units, the rules by hits and a sample of kwic lines per item."""
+    from agenda.audit import read_units
+    from agenda.kwic import kwic
+    from agenda.rules import rules
+
+    progress("reading the corpus")
+    frame = read_units(corpus, codebook, **read_options)[1].collect()
+    dropped = sections.dropped_units(frame, codebook, unit or codebook.units["split"])
+    progress("rules: hits per rule")
+    rule_table = rules(frame, codebook, unit=unit, decisive=False).drop("decisive")
+    lines = None
+    if kwic_lines:
+        progress("kwic: a sample of matches per item")
+        lines = kwic(frame, codebook, sample=kwic_lines, per_item=True, seed=seed, unit=unit)
+        lines = lines.with_columns(sections.cut(c, sections.MAX_KWIC) for c in ("left", "match", "right", "term"))
+    return frame, dropped, rule_table, lines
+
+
 def build_report(
     coded: pl.DataFrame | str | Path,
     codebook: Codebook | str | Path,
@@ -125,6 +144,8 @@ def build_report(
         raise AgendaError(f"{source}: the coded table has no units")
     corpus_paths = [Path(p) for p in ([corpus] if isinstance(corpus, (str, Path)) else corpus or [])]
     by = sections.pick_by(coded, by)
+    if gold is not None and not Path(gold).is_file():
+        raise AgendaError(f"{gold}: no such file")
     if period and date_column not in coded.columns:
         raise AgendaError(f"--period {period}: the coded table has no date column {date_column!r}")
     options = {"seed": seed, "bootstrap resamples": resamples, "kwic lines per item": kwic_lines}
@@ -135,22 +156,9 @@ def build_report(
 
     frame = rule_table = lines = dropped = None
     if corpus_paths:
-        from agenda.audit import read_units
-        from agenda.kwic import kwic
-        from agenda.rules import rules
-
-        progress("reading the corpus")
-        _, lazy = read_units(corpus_paths, codebook, **read_options)
-        frame = lazy.collect()
-        dropped = sections.dropped_units(frame, codebook, unit or codebook.units["split"])
-        progress("rules: hits per rule")
-        rule_table = rules(frame, codebook, unit=unit, decisive=False).drop("decisive")
-        if kwic_lines:
-            progress("kwic: a sample of matches per item")
-            lines = kwic(frame, codebook, sample=kwic_lines, per_item=True, seed=seed, unit=unit)
-            lines = lines.with_columns(
-                sections.cut("left", 200), sections.cut("match", 200), sections.cut("right", 200)
-            )
+        frame, dropped, rule_table, lines = corpus_views(
+            corpus_paths, codebook, unit, kwic_lines, seed, progress, read_options
+        )
     result.append(sections.overview(coded, dropped, sections.unit_gaps(coded)))
     items, groups, totals = sections.shares_sections(
         coded, codebook, by, period, date_column, resamples, seed, progress
@@ -158,22 +166,7 @@ def build_report(
     result += [items, groups, sections.item_sections(codebook, totals, rule_table, lines, kwic_lines, seed)]
     if rule_table is not None:
         result.append(sections.never_fired(rule_table))
-    note = "Pairs of items coded in the same units (their own columns; pairs never coded together are left out)."
-    result.append(
-        Section(
-            "overlap",
-            "Item overlap",
-            [
-                Table(
-                    "overlap",
-                    "Units coded for two items",
-                    sections.overlap(coded, codebook),
-                    note,
-                    ("share_of_a", "share_of_b", "jaccard"),
-                )
-            ],
-        )
-    )
+    result.append(sections.overlap_section(coded, codebook))
     if gold is not None:
         from agenda.agree import agree
 

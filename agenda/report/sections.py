@@ -22,6 +22,7 @@ MAX_GROUPS = 25
 MAX_PERIODS = 60
 PERIODS = ("month", "quarter", "year")
 MAX_TEXT = 400
+MAX_KWIC = 200  # characters of each part of a kwic line
 SHARE_COLUMNS = ("share", "ci_low", "ci_high")
 
 
@@ -140,6 +141,14 @@ def overlap(coded: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
             rows.append((a, b, both, both / na, both / nb, both / (na + nb - both)))
     table = pl.DataFrame(rows, schema=schema, orient="row")
     return table.sort("units_both", "item_a", "item_b", descending=[True, False, False])
+
+
+def overlap_section(coded: pl.DataFrame, codebook: Codebook) -> Section:
+    note = "Pairs of items coded in the same units (their own columns; pairs never coded together are left out)."
+    table = Table(
+        "overlap", "Units coded for two items", overlap(coded, codebook), note, ("share_of_a", "share_of_b", "jaccard")
+    )
+    return Section("overlap", "Item overlap", [table])
 
 
 def group_shares(
