@@ -806,6 +806,13 @@ def plot_command(data, out, codebook_path, kind, by, items, **options):
 @click.option(
     "--kwic", "kwic_lines", default=10, show_default=True, type=click.IntRange(0, 1000), help="Matches shown per item."
 )
+@click.option(
+    "--sample-mb",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0, 1e6),
+    help="Rules and matches from a random sample of documents of this many MB of text (0: all).",
+)
 @click.option("--resamples", default=1000, show_default=True, type=RESAMPLES, help="Bootstrap resamples.")
 @click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the bootstrap and the samples.")
 @split_option("--unit")

@@ -25,6 +25,7 @@ from agenda.safe_write import check_outputs, write_atomic
 from agenda.shares import _bad_file, check_coded, scan_coded
 
 KWIC_LINES = 10
+SAMPLE_MB = 0.5  # MB of corpus text that rules and kwic lines match again (0: all of it)
 DISAGREEMENTS = 10  # of each kind (false positive, false negative) per item
 
 
@@ -84,8 +85,14 @@ def provenance_section(
     return Section("provenance", "Provenance", [Table("provenance", "What made this page", frame), *notes])
 
 
-def corpus_views(corpus, codebook: Codebook, unit, kwic_lines: int, seed: int, progress, read_options):
-    """What the corpus adds: its frame, the dropped units, the rules by hits and a sample of kwic lines per item."""
+def corpus_views(
+    corpus, codebook: Codebook, unit, kwic_lines: int, sample_mb: float, seed: int, progress, read_options
+):
+    """What the corpus adds: its frame, the dropped units, the rules by hits, kwic lines per item, and a note.
+
+    Rules and kwic lines match the corpus again, which costs far more than coding it; past
+    `sample_mb` MB of text they come from a seeded random sample of whole documents of about that size.
+    """
     from agenda.audit import read_units
     from agenda.kwic import kwic
     from agenda.rules import rules
@@ -93,14 +100,15 @@ def corpus_views(corpus, codebook: Codebook, unit, kwic_lines: int, seed: int, p
     progress("reading the corpus")
     frame = read_units(corpus, codebook, **read_options)[1].collect()
     dropped = sections.dropped_units(frame, codebook, unit or codebook.units["split"])
-    progress("rules: hits per rule")
-    rule_table = rules(frame, codebook, unit=unit, decisive=False).drop("decisive")
+    sample, note = sections.document_sample(frame, sample_mb, seed)
+    progress("rules: hits per rule" + (" (in a sample of the documents)" if note else ""))
+    rule_table = rules(sample, codebook, unit=unit, decisive=False).drop("decisive")
     lines = None
     if kwic_lines:
         progress("kwic: a sample of matches per item")
-        lines = kwic(frame, codebook, sample=kwic_lines, per_item=True, seed=seed, unit=unit)
+        lines = kwic(sample, codebook, sample=kwic_lines, per_item=True, seed=seed, unit=unit)
         lines = lines.with_columns(sections.cut(c, sections.MAX_KWIC) for c in ("left", "match", "right", "term"))
-    return frame, dropped, rule_table, lines
+    return frame, dropped, rule_table, lines, note
 
 
 def build_report(
@@ -112,6 +120,7 @@ def build_report(
     period: str | None = None,
     date_column: str = "date",
     kwic_lines: int = KWIC_LINES,
+    sample_mb: float = SAMPLE_MB,
     resamples: int = 1000,
     seed: int = 0,
     unit: str | None = None,
@@ -121,6 +130,8 @@ def build_report(
     """The report's sections (see `report`), to render or to inspect."""
     if not 0 <= kwic_lines <= 1000:
         raise AgendaError(f"--kwic must lie between 0 and 1000 lines per item, not {kwic_lines}")
+    if not sample_mb >= 0:
+        raise AgendaError(f"--sample-mb must be 0 (all) or more, not {sample_mb}")
     progress = progress or (lambda message: None)
     recorded: dict[str, str] = {}
     coded_path = None
@@ -149,23 +160,26 @@ def build_report(
     if period and date_column not in coded.columns:
         raise AgendaError(f"--period {period}: the coded table has no date column {date_column!r}")
     options = {"seed": seed, "bootstrap resamples": resamples, "kwic lines per item": kwic_lines}
+    if corpus_paths:
+        options["corpus sample for rules and kwic (MB)"] = sample_mb or "all"
     if by:
         options["groups"] = ", ".join(by)
     provenance = provenance_section(coded_path, recorded, codebook, corpus_paths, Path(gold) if gold else None, options)
     result: list[Section] = []
 
     frame = rule_table = lines = dropped = None
+    sampled = ""
     if corpus_paths:
-        frame, dropped, rule_table, lines = corpus_views(
-            corpus_paths, codebook, unit, kwic_lines, seed, progress, read_options
+        frame, dropped, rule_table, lines, sampled = corpus_views(
+            corpus_paths, codebook, unit, kwic_lines, sample_mb, seed, progress, read_options
         )
     result.append(sections.overview(coded, dropped, sections.unit_gaps(coded)))
     items, groups, totals = sections.shares_sections(
         coded, codebook, by, period, date_column, resamples, seed, progress
     )
-    result += [items, groups, sections.item_sections(codebook, totals, rule_table, lines, kwic_lines, seed)]
+    result += [items, groups, sections.item_sections(codebook, totals, rule_table, lines, kwic_lines, seed, sampled)]
     if rule_table is not None:
-        result.append(sections.never_fired(rule_table))
+        result.append(sections.never_fired(rule_table, sampled))
     result.append(sections.overlap_section(coded, codebook))
     if gold is not None:
         from agenda.agree import agree
@@ -186,6 +200,7 @@ def report(
     period: str | None = None,
     date_column: str = "date",
     kwic_lines: int = KWIC_LINES,
+    sample_mb: float = SAMPLE_MB,
     resamples: int = 1000,
     seed: int = 0,
     unit: str | None = None,
@@ -199,7 +214,9 @@ def report(
     (drawn by agenda.plot), each table's rows embedded as JSON. With `corpus`, each item's rules by
     hits, a seeded sample of `kwic_lines` matches in context, the rules that never fired and the
     units dropped by reason; with `gold` (human 0/1 codes per doc_id and unit), precision, recall
-    and F1 per item. `by` defaults to the column source when there is one; `period` to the finest
+    and F1 per item. Rules and kwic lines match the corpus again (far slower than coding it): past
+    `sample_mb` MB of text (0: never) they come from a seeded random sample of whole documents,
+    and the page says so. `by` defaults to the column source when there is one; `period` to the finest
     of month, quarter and year that gives at most 60 periods of `date_column`.
 
     >>> agenda.report("coded.csv", "codebook/us-russia-2021.yaml", "report.html", corpus="examples/corpus")
@@ -214,16 +231,17 @@ def report(
     found = build_report(
         coded,
         codebook,
-        corpus,
-        gold,
-        by,
-        period,
-        date_column,
-        kwic_lines,
-        resamples,
-        seed,
-        unit,
-        progress,
+        corpus=corpus,
+        gold=gold,
+        by=by,
+        period=period,
+        date_column=date_column,
+        kwic_lines=kwic_lines,
+        sample_mb=sample_mb,
+        resamples=resamples,
+        seed=seed,
+        unit=unit,
+        progress=progress,
         **read_options,
     )
     what = f"Codebook {codebook.id} {codebook.version}".strip()

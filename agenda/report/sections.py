@@ -143,6 +143,28 @@ def overlap(coded: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     return table.sort("units_both", "item_a", "item_b", descending=[True, False, False])
 
 
+def document_sample(frame: pl.DataFrame, sample_mb: float, seed: int) -> tuple[pl.DataFrame, str]:
+    """Whole documents drawn at random (by seed) until they hold about sample_mb MB of text, in corpus order.
+
+    The corpus itself when it is smaller (or sample_mb is 0); the note says what was drawn.
+    """
+    size = frame.select(pl.col("text").str.len_bytes().fill_null(0).cast(pl.Int64)).to_series()
+    total = int(size.sum())
+    budget = sample_mb * 1e6
+    if sample_mb == 0 or total <= budget:
+        return frame, ""
+    order = pl.int_range(0, frame.height, eager=True).shuffle(seed=seed)
+    taken = (size.gather(order).cum_sum() <= budget) | (pl.int_range(0, frame.height, eager=True) == 0)
+    rows = order.filter(taken).sort()
+    sample = frame[rows]
+    note = (
+        f"From a random sample of {sample.height:,} of {frame.height:,} documents "
+        f"({int(size.gather(rows).sum()) / 1e6:,.1f} of {total / 1e6:,.1f} MB of text, seed {seed}; "
+        "--sample-mb 0 reads them all)."
+    )
+    return sample, note
+
+
 def overlap_section(coded: pl.DataFrame, codebook: Codebook) -> Section:
     note = "Pairs of items coded in the same units (their own columns; pairs never coded together are left out)."
     table = Table(
@@ -241,11 +263,14 @@ def item_sections(
     lines: pl.DataFrame | None,
     kwic_lines: int,
     seed: int,
+    sampled: str = "",
 ) -> Section:
     """Per item: its share, its rules by hits, the rules that never fired, and a sample of its matches."""
     section = Section("per-item", "Per item")
     if rule_table is None:
         section.blocks.append(Text("Give the corpus (--corpus) to see each item's rules and its matches in context."))
+    elif sampled:
+        section.blocks.append(Text("Rules by hits and matches in context: " + sampled))
     by_item = {row["item"]: row for row in totals.iter_rows(named=True)}
     for item in codebook.items:
         row = by_item[item.id]
@@ -271,10 +296,12 @@ def item_sections(
     return section
 
 
-def never_fired(rule_table: pl.DataFrame) -> Section:
+def never_fired(rule_table: pl.DataFrame, sampled: str = "") -> Section:
     """Rules with no hit and exclusions that never applied."""
     never = rule_table.filter("never_fires").select("item", "kind", "rule", "language")
     note = "Rules (and exclusions, kind exclude) with no match in the corpus."
+    if sampled:
+        note = "Rules (and exclusions, kind exclude) with no match in the sample. " + sampled
     return Section("never", "Rules that never fired", [Table("never-fired", "Never fired", never, note)])
 
 
