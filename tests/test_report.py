@@ -17,7 +17,7 @@ import agenda
 from agenda.cli import main
 from agenda.report import build_report
 from agenda.report.page import POLICY, Table, escape, json_for_script
-from agenda.report.sections import MAX_GROUPS, MAX_PERIODS, MAX_TEXT, document_sample, unit_gaps
+from agenda.report.sections import MAX_GROUPS, MAX_PERIODS, MAX_TEXT, drawn, sample_note, unit_gaps
 
 
 @pytest.fixture(scope="module")
@@ -312,17 +312,19 @@ def test_the_hooks_the_report_uses_in_kwic_and_rules(inputs):
 
 
 def test_rules_and_matches_of_a_big_corpus_come_from_a_sample_of_whole_documents(inputs, tmp_path):
-    docs = pl.DataFrame(
-        {"doc_id": [f"d{i:03}" for i in range(100)], "text": ["x" * 999 + str(i % 10) for i in range(100)]}
+    docs = pl.DataFrame({"doc_id": [f"d{i:04}" for i in range(2000)], "text": ["x" * 1000] * 2000})
+    sample = docs.filter(drawn(0.1, seed=4))
+    assert 140 <= sample.height <= 260  # a tenth of 2,000, give or take five standard deviations
+    assert sample["doc_id"].is_sorted()  # whole documents, in corpus order
+    halves = pl.concat([docs[:700].filter(drawn(0.1, seed=4)), docs[700:].filter(drawn(0.1, seed=4))])
+    assert halves.equals(sample)  # the same whatever the batches
+    assert not sample.equals(docs.filter(drawn(0.1, seed=5)))
+    assert docs.filter(drawn(1.0, seed=4)).height == 2000
+    note = sample_note(sample, 2000, 2_100_000, 4)
+    assert note == (
+        f"From a random sample of {sample.height:,} of 2,000 documents ({sample.height / 1000:,.1f} MB of text "
+        "of 2.1 MB read, seed 4; --sample-mb 0 reads them all)."
     )
-    sample, note = document_sample(docs, 0.01, seed=4)  # 10,000 bytes: ten documents of 1,000
-    assert sample.height == 10 and sample["doc_id"].is_sorted()  # whole documents, in corpus order
-    assert sample["doc_id"].is_in(docs["doc_id"].implode()).all()
-    assert sample.equals(document_sample(docs, 0.01, seed=4)[0])
-    assert not sample.equals(document_sample(docs, 0.01, seed=5)[0])
-    assert note.startswith("From a random sample of 10 of 100 documents (0.0 of 0.1 MB of text, seed 4")
-    assert document_sample(docs, 0, seed=4) == (docs, "") and document_sample(docs, 1.0, seed=4)[0] is docs
-    assert document_sample(docs, 1e-9, seed=4)[0].height == 1  # at least one document
     # in the page: the rules and kwic lines of one document, said so
     page = agenda.report(
         inputs["coded"], inputs["codebook"], tmp_path / "r.html", corpus=inputs["corpus"], sample_mb=1e-9

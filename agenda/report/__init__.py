@@ -85,22 +85,35 @@ def provenance_section(
     return Section("provenance", "Provenance", [Table("provenance", "What made this page", frame), *notes])
 
 
-def corpus_views(
-    corpus, codebook: Codebook, unit, kwic_lines: int, sample_mb: float, seed: int, progress, read_options
-):
-    """What the corpus adds: its frame, the dropped units, the rules by hits, kwic lines per item, and a note.
+def corpus_views(corpus, codebook: Codebook, unit, kwic_lines, sample_mb, seed, gold, progress, read_options):
+    """What the corpus adds: the dropped units, the rules by hits, kwic lines per item, a note on the
+    sample, and the documents of the gold codes (for the disagreements' text).
 
-    Rules and kwic lines match the corpus again, which costs far more than coding it; past
-    `sample_mb` MB of text they come from a seeded random sample of whole documents of about that size.
+    The corpus is read in batches. Rules and kwic lines match it again, which costs far more than
+    coding it: past `sample_mb` MB they come from a seeded random sample of whole documents of about that size.
     """
-    from agenda.audit import read_units
+    from agenda.corpus import Corpus, read_table
     from agenda.kwic import kwic
     from agenda.rules import rules
 
     progress("reading the corpus")
-    frame = read_units(corpus, codebook, **read_options)[1].collect()
-    dropped = sections.dropped_units(frame, codebook, unit or codebook.units["split"])
-    sample, note = sections.document_sample(frame, sample_mb, seed)
+    source = Corpus(corpus, **read_options)
+    share = 1.0 if not sample_mb else min(1.0, sample_mb * 1e6 / max(source.size, 1))
+    gold_docs = None
+    if gold is not None:
+        gold_docs = read_table(Path(gold), text_column=None, infer_types=True)["doc_id"].cast(pl.String).implode()
+    split = unit or codebook.units["split"]
+    counts, kept, golden, first = [], [], [], None
+    for batch in source:
+        first = batch.head(1) if first is None else first
+        counts.append(sections.dropped_counts(batch, codebook, split))
+        kept.append(batch if share >= 1 else batch.filter(sections.drawn(share, seed)))
+        if gold_docs is not None:
+            golden.append(batch.filter(pl.col("doc_id").is_in(gold_docs)))
+    sample = pl.concat(kept)
+    if sample.height == 0:  # a tiny share of few documents: the first one
+        sample = first
+    note = sections.sample_note(sample, source.documents, source.size, seed) if share < 1 else ""
     progress("rules: hits per rule" + (" (in a sample of the documents)" if note else ""))
     rule_table = rules(sample, codebook, unit=unit, decisive=False).drop("decisive")
     lines = None
@@ -108,7 +121,8 @@ def corpus_views(
         progress("kwic: a sample of matches per item")
         lines = kwic(sample, codebook, sample=kwic_lines, per_item=True, seed=seed, unit=unit)
         lines = lines.with_columns(sections.cut(c, sections.MAX_KWIC) for c in ("left", "match", "right", "term"))
-    return frame, dropped, rule_table, lines, note
+    gold_frame = pl.concat(golden) if golden else None
+    return sections.dropped_units(counts, codebook), rule_table, lines, note, gold_frame
 
 
 def build_report(
@@ -170,8 +184,8 @@ def build_report(
     frame = rule_table = lines = dropped = None
     sampled = ""
     if corpus_paths:
-        frame, dropped, rule_table, lines, sampled = corpus_views(
-            corpus_paths, codebook, unit, kwic_lines, sample_mb, seed, progress, read_options
+        dropped, rule_table, lines, sampled, frame = corpus_views(
+            corpus_paths, codebook, unit, kwic_lines, sample_mb, seed, gold, progress, read_options
         )
     result.append(sections.overview(coded, dropped, sections.unit_gaps(coded)))
     items, groups, totals = sections.shares_sections(

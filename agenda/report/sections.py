@@ -76,24 +76,26 @@ def unit_gaps(coded: pl.DataFrame) -> int:
     return int((per_doc["last"] - per_doc["n"]).sum() or 0)
 
 
-def dropped_units(frame: pl.DataFrame, codebook: Codebook, split: str) -> pl.DataFrame:
-    """Units of the corpus that `code` does not code, counted by why: too short, or boilerplate."""
+def dropped_counts(frame: pl.DataFrame, codebook: Codebook, split: str) -> tuple[int, int, int]:
+    """Of a batch of documents: units too short for min_words, units a drop pattern matches, and all units."""
     units = segment(frame.lazy(), split, word_counts=True).select(WORDS, "text").collect()
-    min_words = codebook.units["min_words"]
     pattern = drop_regex(codebook.units["drop"])
-    short = pl.col(WORDS) < min_words
+    short = pl.col(WORDS) < codebook.units["min_words"]
     boilerplate = pl.col("text").str.contains(pattern) if pattern else pl.lit(False)
-    counts = units.select(
-        short.sum().alias("short"), (~short & boilerplate).sum().alias("boilerplate"), pl.len().alias("all")
-    ).row(0, named=True)
+    return units.select(short.sum().alias("short"), (~short & boilerplate).sum().alias("drop"), pl.len()).row(0)
+
+
+def dropped_units(counts: list[tuple[int, int, int]], codebook: Codebook) -> pl.DataFrame:
+    """Units of the corpus that `code` does not code, by why (from dropped_counts of every batch)."""
+    short, boilerplate, total = (sum(c[k] for c in counts) for k in range(3))
     return pl.DataFrame(
         {
-            "reason": [f"fewer than {min_words} words (min_words)", "a drop pattern matches (boilerplate)"],
-            "units": [counts["short"], counts["boilerplate"]],
-            "share_of_units": [
-                counts["short"] / counts["all"] if counts["all"] else None,
-                counts["boilerplate"] / counts["all"] if counts["all"] else None,
+            "reason": [
+                f"fewer than {codebook.units['min_words']} words (min_words)",
+                "a drop pattern matches (boilerplate)",
             ],
+            "units": [short, boilerplate],
+            "share_of_units": [short / total if total else None, boilerplate / total if total else None],
         },
         schema={"reason": pl.String, "units": pl.Int64, "share_of_units": pl.Float64},
     )
@@ -143,26 +145,18 @@ def overlap(coded: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     return table.sort("units_both", "item_a", "item_b", descending=[True, False, False])
 
 
-def document_sample(frame: pl.DataFrame, sample_mb: float, seed: int) -> tuple[pl.DataFrame, str]:
-    """Whole documents drawn at random (by seed) until they hold about sample_mb MB of text, in corpus order.
+def drawn(share: float, seed: int) -> pl.Expr:
+    """Documents drawn with probability `share`, by a seeded hash of doc_id: the same whatever the batches."""
+    return pl.col("doc_id").hash(seed=seed).cast(pl.Float64) < share * 2.0**64
 
-    The corpus itself when it is smaller (or sample_mb is 0); the note says what was drawn.
-    """
-    size = frame.select(pl.col("text").str.len_bytes().fill_null(0).cast(pl.Int64)).to_series()
-    total = int(size.sum())
-    budget = sample_mb * 1e6
-    if sample_mb == 0 or total <= budget:
-        return frame, ""
-    order = pl.int_range(0, frame.height, eager=True).shuffle(seed=seed)
-    taken = (size.gather(order).cum_sum() <= budget) | (pl.int_range(0, frame.height, eager=True) == 0)
-    rows = order.filter(taken).sort()
-    sample = frame[rows]
-    note = (
-        f"From a random sample of {sample.height:,} of {frame.height:,} documents "
-        f"({int(size.gather(rows).sum()) / 1e6:,.1f} of {total / 1e6:,.1f} MB of text, seed {seed}; "
-        "--sample-mb 0 reads them all)."
+
+def sample_note(sample: pl.DataFrame, documents: int, size: int, seed: int) -> str:
+    """What the sample of documents holds, for the page."""
+    text = int(sample["text"].str.len_bytes().sum() or 0)
+    return (
+        f"From a random sample of {sample.height:,} of {documents:,} documents "
+        f"({text / 1e6:,.1f} MB of text of {size / 1e6:,.1f} MB read, seed {seed}; --sample-mb 0 reads them all)."
     )
-    return sample, note
 
 
 def overlap_section(coded: pl.DataFrame, codebook: Codebook) -> Section:
