@@ -208,19 +208,8 @@ def report(
     coded: pl.DataFrame | str | Path,
     codebook: Codebook | str | Path,
     out: str | Path = "report.html",
-    corpus: str | Path | list[str | Path] | None = None,
-    gold: str | Path | None = None,
-    by: Sequence[str] | str | None = None,
-    period: str | None = None,
-    date_column: str = "date",
-    kwic_lines: int = KWIC_LINES,
-    sample_mb: float = SAMPLE_MB,
-    resamples: int = 1000,
-    seed: int = 0,
-    unit: str | None = None,
     title: str | None = None,
-    progress: Callable[[str], None] | None = None,
-    **read_options: str,
+    **options,
 ) -> Path:
     """Write one self-contained HTML page about a wide coded table; returns its path.
 
@@ -231,33 +220,21 @@ def report(
     and F1 per item. Rules and kwic lines match the corpus again (far slower than coding it): past
     `sample_mb` MB of text (0: never) they come from a seeded random sample of whole documents,
     and the page says so. `by` defaults to the column source when there is one; `period` to the finest
-    of month, quarter and year that gives at most 60 periods of `date_column`.
+    of month, quarter and year that gives at most 60 periods of `date_column`. options: those of
+    `build_report` (corpus, gold, by, period, date_column, kwic_lines, sample_mb, resamples, seed,
+    unit, progress, and the corpus's read options: text_column, id_column, encoding, infer_types).
 
     >>> agenda.report("coded.csv", "codebook/us-russia-2021.yaml", "report.html", corpus="examples/corpus")
     """
     out = Path(out)
+    corpus = options.get("corpus")
     corpus_paths = [corpus] if isinstance(corpus, (str, Path)) else list(corpus or [])
     coded_inputs = input_files(coded) if isinstance(coded, (str, Path)) else []
     named = codebook if isinstance(codebook, (str, Path)) else None
-    check_outputs([out], [*coded_inputs, named, *corpus_paths, gold])
+    check_outputs([out], [*coded_inputs, named, *corpus_paths, options.get("gold")])
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
-    found = build_report(
-        coded,
-        codebook,
-        corpus=corpus,
-        gold=gold,
-        by=by,
-        period=period,
-        date_column=date_column,
-        kwic_lines=kwic_lines,
-        sample_mb=sample_mb,
-        resamples=resamples,
-        seed=seed,
-        unit=unit,
-        progress=progress,
-        **read_options,
-    )
+    found = build_report(coded, codebook, **options)
     what = f"Codebook {codebook.id} {codebook.version}".strip()
     page = render_page(title or f"agenda report: {codebook.title or codebook.id}", what, run_date(), found)
     write_atomic(out, lambda tmp: tmp.write_text(page, encoding="utf-8"))
