@@ -15,6 +15,7 @@ from agenda.explain import Explanation, explain  # noqa: E402
 from agenda.export import export_table, read_coded, write_table  # noqa: E402
 from agenda.kwic import kwic  # noqa: E402
 from agenda.merge import merge  # noqa: E402
+from agenda.report import report  # noqa: E402
 from agenda.rules import rules  # noqa: E402
 from agenda.shares import shares  # noqa: E402
 from agenda.shipped import codebooks  # noqa: E402
@@ -60,6 +61,7 @@ __all__ = [
     "plot_shares",
     "read_coded",
     "read_corpus",
+    "report",
     "segment",
     "shares",
     "valid_names",

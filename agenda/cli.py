@@ -1002,6 +1002,77 @@ def plot_command(data, out, codebook_path, kind, by, items, label_pairs, caption
     note(f"agenda: {kind} chart, {width_in:.2f} x {height_in:.2f} in -> {out}")
 
 
+@main.command("report")
+@click.argument("coded", type=click.Path(dir_okay=False, path_type=Path))
+@codebook_option
+@click.option(
+    "--corpus",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="The corpus that was coded: adds each item's rules, matches in context and the dropped units.",
+)
+@click.option(
+    "--gold",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Human codes (doc_id, unit, a 0/1 column per item): adds precision, recall and F1.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    default="report.html",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML page to write.",
+)
+@click.option("--by", multiple=True, help="Group by this column; repeat for several [default: source, if present].")
+@click.option(
+    "--period",
+    type=click.Choice(["day", "week", "month", "quarter", "year"]),
+    help="Shares by period [default: month, quarter or year, whichever gives at most 60].",
+)
+@click.option("--date-column", default="date", show_default=True, help="The date column for the periods.")
+@click.option(
+    "--kwic", "kwic_lines", default=10, show_default=True, type=click.IntRange(0, 1000), help="Matches shown per item."
+)
+@click.option(
+    "--sample-mb",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0, 1e6),
+    help="Rules and matches from a random sample of documents of this many MB of text (0: all).",
+)
+@click.option("--resamples", default=1000, show_default=True, type=RESAMPLES, help="Bootstrap resamples.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the bootstrap and the samples.")
+@split_option("--unit")
+@click.option("--title", help="The page's title [default: from the codebook].")
+@with_read_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+def report_command(coded, codebook_path, corpus, gold, out, by, quiet, **options):
+    """One self-contained HTML page about a CODED table: shares, rules, matches in context, overlap, validity.
+
+    The page holds its charts and data and fetches nothing: mail it, or put it in a replication archive.
+
+    \b
+    Examples:
+      agenda report coded.csv -c codebook/us-russia-2021.yaml -o report.html
+      agenda report coded.csv -c codebook/us-russia-2021.yaml --corpus examples/corpus --gold gold.csv
+    """
+    from agenda.report import report
+
+    written = report(
+        coded,
+        codebook_path,
+        out,
+        corpus=list(corpus) or None,
+        gold=gold,
+        by=list(by) or None,
+        progress=lambda message: note(f"agenda: {message}", quiet),
+        **options,
+    )
+    note(f"agenda: report, {written.stat().st_size:,} bytes -> {written}", quiet)
+
+
 @main.command("codebooks")
 def codebooks_command():
     """List the codebooks shipped with agenda: each id is a name `-c` takes, from any folder.

@@ -1,4 +1,4 @@
-"""The demo: code the bundled example corpus, compute shares by source and by month, draw two charts."""
+"""The demo: code the bundled example corpus, compute shares by source and by month, draw charts, write the report."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ SHARES = (
     ("shares-by-month.csv", {"period": "month", "date_column": "date"}),
 )
 CHARTS = ("shares-by-source.png", "sources-heatmap.png", "timeline.png")
+REPORT = "report.html"
 
 
 def demo(
@@ -28,7 +29,7 @@ def demo(
     codebook: str | Path | Codebook | None = None,
     seed: int = 0,
 ) -> list[tuple[Path, str]]:
-    """Code the example corpus and write the coded table, shares and charts into out_dir.
+    """Code the example corpus and write the coded table, shares, charts and the report into out_dir.
 
     Returns (file, what it holds) for every file written. corpus and codebook default to
     the example corpus and the flagship codebook shipped in the package (agenda/data/).
@@ -45,7 +46,9 @@ def demo(
         if not path.is_file():
             raise AgendaError(f"{path}: the example codebook is missing")
     tables = ["coded.csv", *(name for name, _ in SHARES)]
-    check_outputs([f for name in tables for f in output_files(out / name)] + [out / n for n in CHARTS], [corpus, path])
+    check_outputs(
+        [f for name in tables for f in output_files(out / name)] + [out / n for n in (*CHARTS, REPORT)], [corpus, path]
+    )
     if path is not None:
         codebook = load_codebook(path)
     try:
@@ -78,4 +81,8 @@ def demo(
         fig = plot_shares(table, out / name, codebook, kind=kind, by=by, period=period, seed=seed)
         fig.clear()
         written.append((out / name, what))
+    from agenda.report import report
+
+    page = report(coded, codebook, out / REPORT, corpus=corpus, seed=seed)
+    written.append((page, "the report: one HTML page of shares, rules, matches in context and overlap"))
     return written

@@ -34,6 +34,7 @@ def kwic(
     seed: int = 1,
     unit: str | None = None,
     date_column: str | None = None,
+    per_item: bool = False,
     **read_options: str,
 ) -> pl.DataFrame:
     """One row per match that counts: doc_id, unit, item, term, left, match, right.
@@ -45,7 +46,8 @@ def kwic(
     the words between). Context is `window` tokens (words and punctuation marks) each side, shown
     in the original text. `term` keeps the matches of one rule as written in the codebook (its
     display: a pattern with or without its slashes); a term that is not in the codebook is
-    searched as a new term. `sample` draws that many rows at random, reproducibly by seed.
+    searched as a new term. `sample` draws that many rows at random, reproducibly by seed (that many of each
+    item's with per_item=True).
     """
     if window < 0:
         raise AgendaError(f"--window must be 0 or more, not {window}")
@@ -66,7 +68,9 @@ def kwic(
         chosen = [(c.item.id, k) for c in items for k, rule in enumerate(c.all_rules) if _is(rule, term)]
         pairs = pl.DataFrame(chosen, schema={"item": pl.String, "rule": pl.UInt32}, orient="row")
         matches = matches.join(pairs, on=["item", "rule"], how="semi", maintain_order="left")
-    if sample is not None and matches.height > sample:
+    if sample is not None and per_item:
+        matches = matches.filter(pl.int_range(pl.len()).shuffle(seed=seed).over("item") < sample)
+    elif sample is not None and matches.height > sample:
         matches = matches.with_row_index("_order").sample(n=sample, seed=seed).sort("_order").drop("_order")
     if matches.height == 0:
         return pl.DataFrame(schema=KWIC_SCHEMA)

@@ -38,6 +38,7 @@ def rules(
     codebook: Codebook | str | Path,
     unit: str | None = None,
     date_column: str | None = None,
+    decisive: bool = True,
     **read_options: str,
 ) -> pl.DataFrame:
     """One row per rule (term, pattern, near, all, any, context) and exclude of every item, in codebook order.
@@ -46,7 +47,8 @@ def rules(
     a match that no exclude removed, chosen by longest-first matching; for a context rule, one a
     neighbouring unit licensed; an exclude: it matched). hits: those matches. decisive: units
     whose coding changes (for the item, or through context rules for another) when the rule
-    alone is removed and the unit recoded. never_fires flags a rule with no hit in the corpus.
+    alone is removed and the unit recoded (null with decisive=False, which saves recoding once
+    per rule). never_fires flags a rule with no hit in the corpus.
     """
     codebook, units = load_units(corpus, codebook, unit, **read_options)
     if units.height == 0:
@@ -68,17 +70,23 @@ def rules(
             k = rule_number(c, rule)
             n_units, n_hits = counts.get((c.item.id, k), (0, 0))
             changed = (
-                decisive_units(tokens, events, coding, codebook, c, rule, fired)["_row"].n_unique() if n_hits else 0
+                decisive_units(tokens, events, coding, codebook, c, rule, fired)["_row"].n_unique()
+                if n_hits and decisive
+                else 0
             )
             rows.append((c.item.id, rule.kind, rule.display, rule.language, n_units, n_hits, changed))
         for k, rule in enumerate(c.all_excludes):
             found = _exclude_matches(tokens, c, k)
             n_units, n_hits = found["_row"].n_unique(), found.height
             changed = (
-                decisive_units(tokens, events, coding, codebook, c, rule, found)["_row"].n_unique() if n_hits else 0
+                decisive_units(tokens, events, coding, codebook, c, rule, found)["_row"].n_unique()
+                if n_hits and decisive
+                else 0
             )
             rows.append((c.item.id, "exclude", rule.display, rule.language, n_units, n_hits, changed))
     table = pl.DataFrame(rows, schema=list(RULES_SCHEMA.items())[:-1], orient="row")
+    if not decisive:
+        table = table.with_columns(pl.lit(None, pl.UInt32).alias("decisive"))
     return table.with_columns((pl.col("hits") == 0).alias("never_fires"))
 
 
