@@ -299,6 +299,9 @@ def shares(
             raise AgendaError(f"{source}: no column {column!r} to group by (columns: {', '.join(schema.names())})")
     if len(set(by)) < len(by):
         raise AgendaError("a --by column is given twice")
+    clash = next((c for c in by if c in SHARES_COLUMNS), None)
+    if clash:
+        raise AgendaError(f"{source}: --by {clash}: the shares table has a column of that name; rename the column")
     if cluster not in schema:
         raise AgendaError(f"{source}: no cluster column {cluster!r} (columns: {', '.join(schema.names())})")
     if period and bins:
@@ -652,6 +655,13 @@ def _finish(table: pl.DataFrame, codebook: Codebook, groups: list[str], rows: li
             "per_1000_words",
         )
     )
+
+
+# The columns of a shares table besides its groups (and the period), which no --by column may be named.
+SHARES_COLUMNS = {
+    *("measure", "item", "label", "parent", "docs", "clusters", "units", "units_with_item", "words"),
+    *("words_with_item", "share", "ci_low", "ci_high", "few_clusters", "hits", "per_1000_words"),
+}
 
 
 def shares_provenance(provenance: dict[str, str] | Codebook, **options: object) -> dict[str, str]:

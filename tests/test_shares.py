@@ -251,3 +251,15 @@ def test_sentinel_dates_list_only_the_periods_present():
     # Within 10,000 periods the gaps are listed, as before: 2021-01-05 to 2021-03-02 is 57 days.
     daily = agenda.shares(coded_table(), CODEBOOK, period="day", ci="none")
     assert daily["period"].n_unique() == 57
+
+
+@pytest.mark.parametrize("column", ["item", "share", "hits"])
+def test_a_by_column_named_like_a_shares_column_is_refused(tmp_path, column):
+    # Found by the fuzz test: a corpus column `item` ended in a polars DuplicateError.
+    coded = tmp_path / "coded.csv"
+    coded.write_text(f"doc_id,unit,{column},n_words,ukraine,n_items,primary\nd1,1,x,5,1,1,ukraine\n")
+    cb = tmp_path / "cb.yaml"
+    cb.write_text("codebook: c\nversion: '1'\nitems:\n  - {id: ukraine, code: 1, label: Ukraine, terms: [kyiv]}\n")
+    result = CliRunner().invoke(main, ["shares", str(coded), "-c", str(cb), "--by", column])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and f"--by {column}: the shares table has a column" in result.stderr
