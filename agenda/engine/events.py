@@ -359,26 +359,71 @@ def item_hits(
 ) -> tuple[pl.Series, list[pl.Series]]:
     """One item's hits in units, and each of its context rules' raw hits: the sums of `item_events`' counting events.
 
-    Where no rule of the rule language, weight or date bound is in play, the count is the number
-    of matches of the rules in what the exclusions leave, which needs no positions.
+    The same sums from fewer events (see `tallies`). Where a weight is not a whole number, the
+    sums are those of the events themselves, added in their order.
     """
     chosen = select(compiled, matched)
-    if chosen.needs_positions:
+    if chosen.needs_positions and not compiled.integral:
         events = item_events(units, compiled, matched, dates=dates)
-        contexts = [
-            hits(events.filter(pl.col("rule") == k), units.height, context=True) for k in compiled.context_indices
-        ]
-        return hits(events, units.height), contexts
-    text = units[column(chosen)]
+    else:
+        events = tallies(units[column(chosen)], chosen)
+        if dates is not None:
+            events = _in_dates(events, compiled.all_rules, dates)
+    contexts = [hits(events.filter(pl.col("rule") == k), units.height, context=True) for k in compiled.context_indices]
+    return hits(events, units.height), contexts
+
+
+def tallies(text: pl.Series, chosen: Selection) -> pl.DataFrame:
+    """What the counting events of the chosen rules weigh in each unit of text, in few rows (as EVENT_SCHEMA, less
+    the positions and the matched text).
+
+    Everything is counted in what the exclusions leave, with no positions: the matches of the
+    terms and patterns (one row a match when the rule of each is needed for its weight or date
+    bounds, else one row a unit) and of each context rule (one row a unit). A near, all or any
+    rule is one row an event, matched on token positions only in the units where each of its
+    groups occurs.
+    """
     cut, tokens = _cuts(text, chosen)
     left = cut_tokens(text, tokens, cut)
-    count = (
-        left.str.count_matches("|".join(x for _, x in chosen.rules))
-        if chosen.rules
-        else pl.zeros(len(left), pl.UInt32, eager=True)
+    rules = chosen.compiled.all_rules
+    units = left.to_frame("_t").with_row_index("_row")
+    parts = [pl.DataFrame(schema=TALLY_SCHEMA)]
+    if chosen.rules:
+        alternation = "|".join(x for _, x in chosen.rules)
+        if all(rules[k].plain for k, _ in chosen.rules):
+            parts.append(_tally(units, pl.lit(None), pl.col("_t").str.count_matches(alternation)))
+        else:
+            found = units.select("_row", pl.col("_t").str.extract_all(alternation).alias("matched"))
+            index = _which(chosen.rules)
+            parts.append(_tally(found.explode("matched").drop_nulls("matched"), index, _weights(list(rules), index)))
+    positional = []
+    for k, c in chosen.combined:
+        groups = c.groups(chosen.case_kept)
+        if c.rule.kind == "context":
+            parts.append(_tally(units, pl.lit(k), pl.col("_t").str.count_matches(groups[0]) * c.rule.weight, True))
+        else:
+            positional.append((k, c, pl.all_horizontal(pl.col("_t").str.contains(g) for g in groups)))
+    rows = units.filter(pl.any_horizontal(p for _, _, p in positional))["_row"] if positional else []
+    if len(rows):
+        part = left.gather(rows)
+        part_tokens = _left_tokens(part, token_table(text.gather(rows)), cut)
+        for k, c, _ in positional:
+            found = rule_events(part, part_tokens, k, c, chosen.case_kept)
+            parts.append(_tally(found.with_columns(rows.gather(found["_row"])), pl.col("rule"), pl.col("weight")))
+    return pl.concat(parts)
+
+
+TALLY_SCHEMA = {k: EVENT_SCHEMA[k] for k in ("_row", "rule", "weight", "context", "excluded_by")}
+
+
+def _tally(found: pl.DataFrame, rule: pl.Expr, weight: pl.Expr, context: bool = False) -> pl.DataFrame:
+    return found.select(
+        pl.col("_row").cast(pl.UInt32),
+        rule.cast(pl.UInt32).alias("rule"),
+        weight.cast(pl.Float64).alias("weight"),
+        pl.lit(context).alias("context"),
+        pl.lit(None, dtype=pl.UInt32).alias("excluded_by"),
     )
-    zeros = [pl.zeros(units.height, pl.Float64, eager=True) for _ in compiled.context_indices]
-    return count.cast(pl.Float64), zeros
 
 
 def column(chosen: Selection) -> str:
@@ -407,9 +452,7 @@ def item_events(
     tokens = token_table(text)
     cut, _ = _cuts(text, chosen)
     left = cut_tokens(text, tokens, cut)
-    left_tokens = tokens
-    if cut.height:  # cut words are still words, and a cut mark still ends its sentence: only offsets change
-        left_tokens = token_table(left).with_columns(tokens.select("wordpos", "word", "sentence"))
+    left_tokens = _left_tokens(left, tokens, cut)
     all_rules = compiled.all_rules
     parts = []
     if chosen.rules:
@@ -426,22 +469,33 @@ def item_events(
             parts.append(
                 _events(hit, pl.col("rule"), pl.lit(1.0)).with_columns(hit["excluded_by"].alias("excluded_by"))
             )
-    for k, c in chosen.combined:
-        rule = c.rule
-        groups = [occurrences(left, left_tokens, g, rule.scope) for g in c.groups(chosen.case_kept)]
-        if rule.kind == "near":
-            found = near(groups[0], groups[1], rule)
-        elif rule.kind == "context":
-            found = groups[0]
-        else:
-            found = all_of(groups)
-        parts.append(_events(found, pl.lit(k), pl.lit(rule.weight), context=rule.kind == "context"))
+    parts += [rule_events(left, left_tokens, k, c, chosen.case_kept) for k, c in chosen.combined]
     if not parts:
         return pl.DataFrame(schema=EVENT_SCHEMA)
     events = pl.concat(parts).with_columns(pl.lit(compiled.item.id).alias("item")).select(list(EVENT_SCHEMA))
     if dates is not None:
         events = _in_dates(events, all_rules, dates)
     return events.sort("_row", "first", "rule")
+
+
+def _left_tokens(left: pl.Series, tokens: pl.DataFrame, cut: pl.DataFrame) -> pl.DataFrame:
+    """The token table of left, the text with cut tokens (tokens: the text's, with the same rows)."""
+    if cut.height:  # cut words are still words, and a cut mark still ends its sentence: only offsets change
+        return token_table(left).with_columns(tokens.select("wordpos", "word", "sentence"))
+    return tokens
+
+
+def rule_events(left: pl.Series, tokens: pl.DataFrame, k: int, c: Combined, case_kept: bool) -> pl.DataFrame:
+    """The events of a rule of the rule language (rule number k) in left, the text the exclusions leave."""
+    rule = c.rule
+    groups = [occurrences(left, tokens, g, rule.scope) for g in c.groups(case_kept)]
+    if rule.kind == "near":
+        found = near(groups[0], groups[1], rule)
+    elif rule.kind == "context":
+        found = groups[0]
+    else:
+        found = all_of(groups)
+    return _events(found, pl.lit(k), pl.lit(rule.weight), context=rule.kind == "context")
 
 
 def _in_dates(events: pl.DataFrame, rules: tuple[Rule, ...], dates: pl.Series) -> pl.DataFrame:
