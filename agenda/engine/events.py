@@ -318,6 +318,26 @@ def select(compiled: CompiledItem, matched: set[Rule] | None = None) -> Selectio
     )
 
 
+def counted_together(compiled: CompiledItem, signature: pl.Series) -> list[tuple[pl.Series, set[Rule]]]:
+    """The units where triggers matched (signature > 0, see `CompiledItem.triggered`), in groups counted at once:
+    each group's rows, and the rules that may match in them.
+
+    Units go together when their rules run on the same token string (case-kept, or lower-cased)
+    and the same patterns matched there, with the rules of every trigger that matched in one of
+    them: a rule added where it matches nowhere changes nothing (see `select`), and each call of
+    the exact count costs more than the few thousand units it takes. Patterns stay where they
+    matched: one slow pattern can slow the whole alternation it joins.
+    """
+    groups: dict[tuple, tuple[set[Rule], list[int]]] = {}
+    for value in signature.filter(signature > 0).unique(maintain_order=True):
+        matched = compiled.matched_rules(value)
+        key = (any(r.case_sensitive for r in matched), frozenset(r for r in matched if r.kind == "pattern"))
+        rules, values = groups.setdefault(key, (set(), []))
+        rules |= matched
+        values.append(value)
+    return [(signature.is_in(values).arg_true(), rules) for rules, values in groups.values()]
+
+
 CUT_SCHEMA = {"_row": pl.UInt32, "first": pl.UInt32, "last": pl.UInt32, "excluded_by": pl.UInt32}
 
 
