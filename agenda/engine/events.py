@@ -344,12 +344,17 @@ CUT_SCHEMA = {"_row": pl.UInt32, "first": pl.UInt32, "last": pl.UInt32, "exclude
 def _cuts(text: pl.Series, chosen: Selection) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The token spans the exclusions cut (_row, first, last, excluded_by), and the tokens of the units they cut in.
 
-    Exclusions are tried only in the units where one may match, so tokens are made for those alone.
+    Exclusions are tried only in the units where one may match (an exclusion matches, or every
+    group of a near exclusion occurs), so tokens are made for those alone.
     """
-    screens = [x for _, x in chosen.excludes] + [c.groups(chosen.case_kept)[0] for _, c in chosen.near_excludes]
+    screens = [pl.col("_t").str.contains("|".join(x for _, x in chosen.excludes))] if chosen.excludes else []
+    screens += [
+        pl.all_horizontal(pl.col("_t").str.contains(g) for g in c.groups(chosen.case_kept))
+        for _, c in chosen.near_excludes
+    ]
     if not screens:
         return pl.DataFrame(schema=CUT_SCHEMA), pl.DataFrame()
-    rows = text.str.contains("|".join(screens)).arg_true()
+    rows = text.to_frame("_t").select(pl.any_horizontal(screens)).to_series().arg_true()
     if len(rows) == 0:
         return pl.DataFrame(schema=CUT_SCHEMA), pl.DataFrame()
     part = text.gather(rows)
