@@ -326,12 +326,18 @@ def counted_together(compiled: CompiledItem, signature: pl.Series) -> list[tuple
     and the same patterns matched there, with the rules of every trigger that matched in one of
     them: a rule added where it matches nowhere changes nothing (see `select`), and each call of
     the exact count costs more than the few thousand units it takes. Patterns stay where they
-    matched: one slow pattern can slow the whole alternation it joins.
+    matched: one slow pattern can slow the whole alternation it joins. Units where only rules
+    of the rule language matched stay apart too: their terms need no second count (see `tallies`).
     """
+    own = {c.rule for c in compiled.combined}
     groups: dict[tuple, tuple[set[Rule], list[int]]] = {}
     for value in signature.filter(signature > 0).unique(maintain_order=True):
         matched = compiled.matched_rules(value)
-        key = (any(r.case_sensitive for r in matched), frozenset(r for r in matched if r.kind == "pattern"))
+        key = (
+            any(r.case_sensitive for r in matched),
+            frozenset(r for r in matched if r.kind == "pattern"),
+            matched <= own,
+        )
         rules, values = groups.setdefault(key, (set(), []))
         rules |= matched
         values.append(value)
@@ -380,25 +386,30 @@ def _cuts(text: pl.Series, chosen: Selection) -> tuple[pl.DataFrame, pl.DataFram
 
 
 def item_hits(
-    units: pl.DataFrame, compiled: CompiledItem, matched: set[Rule] | None = None, dates=None
+    units: pl.DataFrame,
+    compiled: CompiledItem,
+    matched: set[Rule] | None = None,
+    dates: pl.Series | None = None,
+    fast: pl.Series | None = None,
 ) -> tuple[pl.Series, list[pl.Series]]:
     """One item's hits in units, and each of its context rules' raw hits: the sums of `item_events`' counting events.
 
     The same sums from fewer events (see `tallies`). Where a weight is not a whole number, the
-    sums are those of the events themselves, added in their order.
+    sums are those of the events themselves, added in their order. fast, when given, is the
+    fast path's count of these units (`CompiledItem.fast_hits`).
     """
     chosen = select(compiled, matched)
     if chosen.needs_positions and not compiled.integral:
         events = item_events(units, compiled, matched, dates=dates)
     else:
-        events = tallies(units[column(chosen)], chosen)
+        events = tallies(units[column(chosen)], chosen, fast)
         if dates is not None:
             events = _in_dates(events, compiled.all_rules, dates)
     contexts = [hits(events.filter(pl.col("rule") == k), units.height, context=True) for k in compiled.context_indices]
     return hits(events, units.height), contexts
 
 
-def tallies(text: pl.Series, chosen: Selection) -> pl.DataFrame:
+def tallies(text: pl.Series, chosen: Selection, fast: pl.Series | None = None) -> pl.DataFrame:
     """What the counting events of the chosen rules weigh in each unit of text, in few rows (as EVENT_SCHEMA, less
     the positions and the matched text).
 
@@ -406,7 +417,8 @@ def tallies(text: pl.Series, chosen: Selection) -> pl.DataFrame:
     terms and patterns (one row a match when the rule of each is needed for its weight or date
     bounds, else one row a unit) and of each context rule (one row a unit). A near, all or any
     rule is one row an event, matched on token positions only in the units where each of its
-    groups occurs.
+    groups occurs. Where no exclusion may cut and the terms are those of the fast path (on the
+    lower-cased string), fast (its count of text, when given) is their count.
     """
     cut, tokens = _cuts(text, chosen)
     left = cut_tokens(text, tokens, cut)
@@ -415,7 +427,11 @@ def tallies(text: pl.Series, chosen: Selection) -> pl.DataFrame:
     parts = [pl.DataFrame(schema=TALLY_SCHEMA)]
     if chosen.rules:
         alternation = "|".join(x for _, x in chosen.rules)
-        if all(rules[k].plain for k, _ in chosen.rules):
+        fast_terms = {r for r, _ in chosen.compiled.fast_terms}
+        uncut = not chosen.excludes and not chosen.near_excludes and not chosen.case_kept
+        if fast is not None and uncut and all(rules[k] in fast_terms for k, _ in chosen.rules):
+            parts.append(_tally(units, pl.lit(None), pl.lit(fast)))
+        elif all(rules[k].plain for k, _ in chosen.rules):
             parts.append(_tally(units, pl.lit(None), pl.col("_t").str.count_matches(alternation)))
         else:
             found = units.select("_row", pl.col("_t").str.extract_all(alternation).alias("matched"))

@@ -502,7 +502,7 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
             if any(r.case_sensitive for r in matched):
                 subset = add_tokens(subset.lazy(), "text", TEXT_CS, True, codebook.join_hyphens).collect()
             dates = units[DATE].gather(rows) if c.item.dated else None
-            exact, context = item_hits(subset, c, matched, dates)
+            exact, context = item_hits(subset, c, matched, dates, units[c.item.id].gather(rows))
             units = units.with_columns(units[c.item.id].scatter(rows, exact.cast(units[c.item.id].dtype)))
             for k, own in enumerate(context):
                 units = units.with_columns(units[rule_column(c.item.id, k)].scatter(rows, own))
