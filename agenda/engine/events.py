@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 from agenda.codebook import Rule
@@ -68,28 +69,48 @@ def token_table(text: pl.Series) -> pl.DataFrame:
 
     wordpos is the number of words (tokens with a letter or digit) before the token. A sentence
     ends at a `.`, `!` or `?` token, except a `.` after a one-letter word (U.S.) or between two
-    numbers (3.5).
+    numbers (3.5). Sums within a unit are running sums less the sum before the unit's first
+    token, which costs a fraction of a window expression (`over`).
     """
-    frame = pl.DataFrame({"_p": text.str.extract_all(r" *[^ ]+"), "token": text.str.extract_all(r"[^ ]+")})
-    tokens = frame.with_row_index("_row").explode("_p", "token").drop_nulls("token")
-    end = pl.col("_p").str.len_bytes().cast(pl.Int64).cum_sum().over("_row")
-    tok = pl.col("token")
-    word = tok.str.contains(r"\w")
-    before, after = tok.shift(1).over("_row"), tok.shift(-1).over("_row")
-    digits = r"^\d+$"
-    ends = tok.is_in(SENTENCE_END) & ~(
-        (tok == ".")
-        & (before.str.contains(r"^\p{L}$") | before.str.contains(digits) & after.str.contains(digits)).fill_null(False)
+    row, tok, first, last = pl.col("_row"), pl.col("token"), pl.col("_first"), pl.col("_last")
+    pieces = text.str.extract_all(r" *[^ ]+").to_frame("_p").with_row_index("_row").explode("_p").drop_nulls("_p")
+    tokens = pieces.select(
+        "_row",
+        pl.col("_p").str.strip_chars_start(" ").alias("token"),
+        pl.col("_p").str.len_bytes().cast(pl.Int64).alias("_len"),
+        (row != row.shift(1)).fill_null(True).alias("_first"),
+        (row != row.shift(-1)).fill_null(True).alias("_last"),
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"),
+    ).with_columns(
+        tok.str.contains(r"\w").alias("word"),
+        tok.str.contains(r"^\p{L}$").alias("_letter"),
+        tok.str.contains(r"^\d+$").alias("_digits"),
     )
+
+    def before(flag: str) -> pl.Expr:
+        return pl.when(first).then(None).otherwise(pl.col(flag).shift(1))
+
+    def after(flag: str) -> pl.Expr:
+        return pl.when(last).then(None).otherwise(pl.col(flag).shift(-1))
+
+    def within(x: pl.Expr) -> pl.Expr:
+        total = x.cum_sum()
+        return total - pl.when(first).then(total - x).forward_fill()
+
+    ends = tok.is_in(SENTENCE_END) & ~(
+        (tok == ".") & (before("_letter") | before("_digits") & after("_digits")).fill_null(False)
+    )
+    tokens = tokens.with_columns(ends.cast(pl.UInt32).alias("_ends"), pl.col("word").cast(pl.UInt32).alias("_word"))
+    end = within(pl.col("_len"))
     return tokens.select(
         "_row",
-        pl.int_range(pl.len(), dtype=pl.UInt32).over("_row").alias("tok"),
+        (pl.col("_i") - pl.when(first).then(pl.col("_i")).forward_fill()).alias("tok"),
         (end - tok.str.len_bytes()).alias("start"),
         end.alias("end"),
         "token",
-        (word.cast(pl.UInt32).cum_sum().over("_row") - word.cast(pl.UInt32)).alias("wordpos"),
-        word.alias("word"),
-        (ends.cast(pl.UInt32).cum_sum().over("_row") - ends.cast(pl.UInt32)).alias("sentence"),
+        (within(pl.col("_word")) - pl.col("_word")).alias("wordpos"),
+        "word",
+        (within(pl.col("_ends")) - pl.col("_ends")).alias("sentence"),
     )
 
 
@@ -102,39 +123,46 @@ def on_tokens(matches: pl.DataFrame, tokens: pl.DataFrame) -> pl.DataFrame:
     """Matches with the tokens they cover, [first, last), and the sentence and word positions at their ends.
 
     A match that starts inside a token starts at that token; one that starts in the spaces before a
-    token, at that token.
+    token, at that token. Tokens are found by binary search on (unit, start byte), the order
+    token_table lists them in.
     """
     if matches.height == 0:
         extra = {"first": pl.UInt32, "last": pl.UInt32, "sentence": pl.UInt32, "wp_first": pl.UInt32}
         return matches.with_columns(pl.lit(None, dtype=t).alias(c) for c, t in {**extra, "wp_last": pl.UInt32}.items())
-    marks = tokens.select("_row", "tok", "start", "end", "sentence", "wordpos", "word")
-    starts = _asof(matches.sort("_row", "start"), marks, "start", "start", "_row", "backward")
-    first = (
-        pl.when(pl.col("tok").is_null())
-        .then(0)
-        .when(pl.col("start") >= pl.col("end_right"))
-        .then(pl.col("tok") + 1)
-        .otherwise(pl.col("tok"))
-    )
-    starts = starts.select(*matches.columns, first.cast(pl.UInt32).alias("first"))
-    ends = _asof(
-        starts.with_columns((pl.col("end") - 1).alias("_e")).sort("_row", "_e"),
-        marks.select("_row", pl.col("start").alias("_s"), pl.col("tok").alias("_t")),
-        "_e",
-        "_s",
-        "_row",
-        "backward",
-    )
-    last = pl.max_horizontal(pl.col("_t").fill_null(0).cast(pl.UInt32) + 1, pl.col("first"))
-    spans = ends.select(*starts.columns, last.cast(pl.UInt32).alias("last")).sort("_row", "start")
-    at_first = marks.select("_row", pl.col("tok").alias("first"), "sentence", pl.col("wordpos").alias("wp_first"))
-    at_last = marks.select(
-        "_row", (pl.col("tok") + 1).alias("last"), (pl.col("wordpos") + pl.col("word").cast(pl.UInt32)).alias("wp_last")
-    )
-    return (
-        spans.join(at_first, on=["_row", "first"], how="left")
-        .join(at_last, on=["_row", "last"], how="left")
-        .with_columns(pl.col("sentence", "wp_first", "wp_last").fill_null(0))
+    matches = matches.sort("_row", "start", maintain_order=True)
+    unit, start, end = (matches[c].to_numpy().astype(np.int64) for c in ("_row", "start", "end"))
+    n = tokens.height
+    # Each token's columns, and past the last token a unit of none (-1) with zeros.
+    of = {
+        c: np.append(tokens[c].to_numpy().astype(np.int64), 0)
+        for c in ("start", "end", "tok", "sentence", "wordpos", "word")
+    }
+    of["_row"] = np.append(tokens["_row"].to_numpy().astype(np.int64), -1)
+    keys = (of["_row"][:n] << 32) + of["start"][:n]
+
+    def at(index: np.ndarray, column: str) -> np.ndarray:
+        """column of the token at index where it is a token of the match's unit, else 0."""
+        index = np.where((index >= 0) & (index < n), index, n)
+        return np.where(of["_row"][index] == unit, of[column][index], 0)
+
+    def search(offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The index of the unit's last token that starts at or before offset (-1: none), and of the token after it."""
+        after = np.searchsorted(keys, (unit << 32) + offset, side="right")
+        found = np.where(of["_row"][np.where(after > 0, after - 1, n)] == unit, after - 1, -1)
+        return found, after
+
+    i, after = search(start)
+    j, _ = search(end - 1)
+    t = at(i, "tok")
+    first = np.where(i < 0, 0, np.where(start >= at(i, "end"), t + 1, t))
+    last = np.maximum(at(j, "tok") + 1, first)
+    base = np.where(i < 0, after, i - t)  # the index of the unit's first token
+    return matches.with_columns(
+        pl.Series("first", first, dtype=pl.UInt32),
+        pl.Series("last", last, dtype=pl.UInt32),
+        pl.Series("sentence", at(base + first, "sentence"), dtype=pl.UInt32),
+        pl.Series("wp_first", at(base + first, "wordpos"), dtype=pl.UInt32),
+        pl.Series("wp_last", at(base + last - 1, "wordpos") + at(base + last - 1, "word"), dtype=pl.UInt32),
     )
 
 
@@ -318,18 +346,49 @@ def select(compiled: CompiledItem, matched: set[Rule] | None = None) -> Selectio
     )
 
 
+def counted_together(compiled: CompiledItem, signature: pl.Series) -> list[tuple[pl.Series, set[Rule]]]:
+    """The units where triggers matched (signature > 0, see `CompiledItem.triggered`), in groups counted at once:
+    each group's rows, and the rules that may match in them.
+
+    Units go together when their rules run on the same token string (case-kept, or lower-cased)
+    and the same patterns matched there, with the rules of every trigger that matched in one of
+    them: a rule added where it matches nowhere changes nothing (see `select`), and each call of
+    the exact count costs more than the few thousand units it takes. Patterns stay where they
+    matched: one slow pattern can slow the whole alternation it joins. Units where only rules
+    of the rule language matched stay apart too: their terms need no second count (see `tallies`).
+    """
+    own = {c.rule for c in compiled.combined}
+    groups: dict[tuple, tuple[set[Rule], list[int]]] = {}
+    for value in signature.filter(signature > 0).unique(maintain_order=True):
+        matched = compiled.matched_rules(value)
+        key = (
+            any(r.case_sensitive for r in matched),
+            frozenset(r for r in matched if r.kind == "pattern"),
+            matched <= own,
+        )
+        rules, values = groups.setdefault(key, (set(), []))
+        rules |= matched
+        values.append(value)
+    return [(signature.is_in(values).arg_true(), rules) for rules, values in groups.values()]
+
+
 CUT_SCHEMA = {"_row": pl.UInt32, "first": pl.UInt32, "last": pl.UInt32, "excluded_by": pl.UInt32}
 
 
 def _cuts(text: pl.Series, chosen: Selection) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The token spans the exclusions cut (_row, first, last, excluded_by), and the tokens of the units they cut in.
 
-    Exclusions are tried only in the units where one may match, so tokens are made for those alone.
+    Exclusions are tried only in the units where one may match (an exclusion matches, or every
+    group of a near exclusion occurs), so tokens are made for those alone.
     """
-    screens = [x for _, x in chosen.excludes] + [c.groups(chosen.case_kept)[0] for _, c in chosen.near_excludes]
+    screens = [pl.col("_t").str.contains("|".join(x for _, x in chosen.excludes))] if chosen.excludes else []
+    screens += [
+        pl.all_horizontal(pl.col("_t").str.contains(g) for g in c.groups(chosen.case_kept))
+        for _, c in chosen.near_excludes
+    ]
     if not screens:
         return pl.DataFrame(schema=CUT_SCHEMA), pl.DataFrame()
-    rows = text.str.contains("|".join(screens)).arg_true()
+    rows = text.to_frame("_t").select(pl.any_horizontal(screens)).to_series().arg_true()
     if len(rows) == 0:
         return pl.DataFrame(schema=CUT_SCHEMA), pl.DataFrame()
     part = text.gather(rows)
@@ -355,30 +414,85 @@ def _cuts(text: pl.Series, chosen: Selection) -> tuple[pl.DataFrame, pl.DataFram
 
 
 def item_hits(
-    units: pl.DataFrame, compiled: CompiledItem, matched: set[Rule] | None = None, dates=None
+    units: pl.DataFrame,
+    compiled: CompiledItem,
+    matched: set[Rule] | None = None,
+    dates: pl.Series | None = None,
+    fast: pl.Series | None = None,
 ) -> tuple[pl.Series, list[pl.Series]]:
     """One item's hits in units, and each of its context rules' raw hits: the sums of `item_events`' counting events.
 
-    Where no rule of the rule language, weight or date bound is in play, the count is the number
-    of matches of the rules in what the exclusions leave, which needs no positions.
+    The same sums from fewer events (see `tallies`). Where a weight is not a whole number, the
+    sums are those of the events themselves, added in their order. fast, when given, is the
+    fast path's count of these units (`CompiledItem.fast_hits`).
     """
     chosen = select(compiled, matched)
-    if chosen.needs_positions:
+    if chosen.needs_positions and not compiled.integral:
         events = item_events(units, compiled, matched, dates=dates)
-        contexts = [
-            hits(events.filter(pl.col("rule") == k), units.height, context=True) for k in compiled.context_indices
-        ]
-        return hits(events, units.height), contexts
-    text = units[column(chosen)]
+    else:
+        events = tallies(units[column(chosen)], chosen, fast)
+        if dates is not None:
+            events = _in_dates(events, compiled.all_rules, dates)
+    contexts = [hits(events.filter(pl.col("rule") == k), units.height, context=True) for k in compiled.context_indices]
+    return hits(events, units.height), contexts
+
+
+def tallies(text: pl.Series, chosen: Selection, fast: pl.Series | None = None) -> pl.DataFrame:
+    """What the counting events of the chosen rules weigh in each unit of text, in few rows (as EVENT_SCHEMA, less
+    the positions and the matched text).
+
+    Everything is counted in what the exclusions leave, with no positions: the matches of the
+    terms and patterns (one row a match when the rule of each is needed for its weight or date
+    bounds, else one row a unit) and of each context rule (one row a unit). A near, all or any
+    rule is one row an event, matched on token positions only in the units where each of its
+    groups occurs. Where no exclusion may cut and the terms are those of the fast path (on the
+    lower-cased string), fast (its count of text, when given) is their count.
+    """
     cut, tokens = _cuts(text, chosen)
     left = cut_tokens(text, tokens, cut)
-    count = (
-        left.str.count_matches("|".join(x for _, x in chosen.rules))
-        if chosen.rules
-        else pl.zeros(len(left), pl.UInt32, eager=True)
+    rules = chosen.compiled.all_rules
+    units = left.to_frame("_t").with_row_index("_row")
+    parts = [pl.DataFrame(schema=TALLY_SCHEMA)]
+    if chosen.rules:
+        alternation = "|".join(x for _, x in chosen.rules)
+        fast_terms = {r for r, _ in chosen.compiled.fast_terms}
+        uncut = not chosen.excludes and not chosen.near_excludes and not chosen.case_kept
+        if fast is not None and uncut and all(rules[k] in fast_terms for k, _ in chosen.rules):
+            parts.append(_tally(units, pl.lit(None), pl.lit(fast)))
+        elif all(rules[k].plain for k, _ in chosen.rules):
+            parts.append(_tally(units, pl.lit(None), pl.col("_t").str.count_matches(alternation)))
+        else:
+            found = units.select("_row", pl.col("_t").str.extract_all(alternation).alias("matched"))
+            index = _which(chosen.rules)
+            parts.append(_tally(found.explode("matched").drop_nulls("matched"), index, _weights(list(rules), index)))
+    positional = []
+    for k, c in chosen.combined:
+        groups = c.groups(chosen.case_kept)
+        if c.rule.kind == "context":
+            parts.append(_tally(units, pl.lit(k), pl.col("_t").str.count_matches(groups[0]) * c.rule.weight, True))
+        else:
+            positional.append((k, c, pl.all_horizontal(pl.col("_t").str.contains(g) for g in groups)))
+    rows = units.filter(pl.any_horizontal(p for _, _, p in positional))["_row"] if positional else []
+    if len(rows):
+        part = left.gather(rows)
+        part_tokens = _left_tokens(part, token_table(text.gather(rows)), cut)
+        for k, c, _ in positional:
+            found = rule_events(part, part_tokens, k, c, chosen.case_kept)
+            parts.append(_tally(found.with_columns(rows.gather(found["_row"])), pl.col("rule"), pl.col("weight")))
+    return pl.concat(parts)
+
+
+TALLY_SCHEMA = {k: EVENT_SCHEMA[k] for k in ("_row", "rule", "weight", "context", "excluded_by")}
+
+
+def _tally(found: pl.DataFrame, rule: pl.Expr, weight: pl.Expr, context: bool = False) -> pl.DataFrame:
+    return found.select(
+        pl.col("_row").cast(pl.UInt32),
+        rule.cast(pl.UInt32).alias("rule"),
+        weight.cast(pl.Float64).alias("weight"),
+        pl.lit(context).alias("context"),
+        pl.lit(None, dtype=pl.UInt32).alias("excluded_by"),
     )
-    zeros = [pl.zeros(units.height, pl.Float64, eager=True) for _ in compiled.context_indices]
-    return count.cast(pl.Float64), zeros
 
 
 def column(chosen: Selection) -> str:
@@ -407,9 +521,7 @@ def item_events(
     tokens = token_table(text)
     cut, _ = _cuts(text, chosen)
     left = cut_tokens(text, tokens, cut)
-    left_tokens = tokens
-    if cut.height:  # cut words are still words, and a cut mark still ends its sentence: only offsets change
-        left_tokens = token_table(left).with_columns(tokens.select("wordpos", "word", "sentence"))
+    left_tokens = _left_tokens(left, tokens, cut)
     all_rules = compiled.all_rules
     parts = []
     if chosen.rules:
@@ -426,22 +538,33 @@ def item_events(
             parts.append(
                 _events(hit, pl.col("rule"), pl.lit(1.0)).with_columns(hit["excluded_by"].alias("excluded_by"))
             )
-    for k, c in chosen.combined:
-        rule = c.rule
-        groups = [occurrences(left, left_tokens, g, rule.scope) for g in c.groups(chosen.case_kept)]
-        if rule.kind == "near":
-            found = near(groups[0], groups[1], rule)
-        elif rule.kind == "context":
-            found = groups[0]
-        else:
-            found = all_of(groups)
-        parts.append(_events(found, pl.lit(k), pl.lit(rule.weight), context=rule.kind == "context"))
+    parts += [rule_events(left, left_tokens, k, c, chosen.case_kept) for k, c in chosen.combined]
     if not parts:
         return pl.DataFrame(schema=EVENT_SCHEMA)
     events = pl.concat(parts).with_columns(pl.lit(compiled.item.id).alias("item")).select(list(EVENT_SCHEMA))
     if dates is not None:
         events = _in_dates(events, all_rules, dates)
     return events.sort("_row", "first", "rule")
+
+
+def _left_tokens(left: pl.Series, tokens: pl.DataFrame, cut: pl.DataFrame) -> pl.DataFrame:
+    """The token table of left, the text with cut tokens (tokens: the text's, with the same rows)."""
+    if cut.height:  # cut words are still words, and a cut mark still ends its sentence: only offsets change
+        return token_table(left).with_columns(tokens.select("wordpos", "word", "sentence"))
+    return tokens
+
+
+def rule_events(left: pl.Series, tokens: pl.DataFrame, k: int, c: Combined, case_kept: bool) -> pl.DataFrame:
+    """The events of a rule of the rule language (rule number k) in left, the text the exclusions leave."""
+    rule = c.rule
+    groups = [occurrences(left, tokens, g, rule.scope) for g in c.groups(case_kept)]
+    if rule.kind == "near":
+        found = near(groups[0], groups[1], rule)
+    elif rule.kind == "context":
+        found = groups[0]
+    else:
+        found = all_of(groups)
+    return _events(found, pl.lit(k), pl.lit(rule.weight), context=rule.kind == "context")
 
 
 def _in_dates(events: pl.DataFrame, rules: tuple[Rule, ...], dates: pl.Series) -> pl.DataFrame:

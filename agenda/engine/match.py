@@ -18,7 +18,7 @@ import polars as pl
 
 from agenda.codebook import Codebook, Item, Rule
 from agenda.engine.context import rule_column
-from agenda.engine.events import item_hits
+from agenda.engine.events import counted_together, item_hits
 from agenda.engine.literals import literal_sets
 from agenda.engine.normalize import add_tokens, escape, tokenize_strings
 from agenda.engine.scan import ScreenBits, ScreenScanner, TermScanner, native
@@ -557,14 +557,12 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
             signature = signature.scatter(candidates, signature.gather(candidates) | found)
         if not c.integral:
             units = units.with_columns(pl.col(c.item.id).cast(pl.Float64))
-        for value in signature.filter(signature > 0).unique(maintain_order=True):
-            rows = (signature == value).arg_true()
-            matched = c.matched_rules(value)
+        for rows, matched in counted_together(c, signature):
             subset = units.select(TEXT, "text")[rows]
             if any(r.case_sensitive for r in matched):
                 subset = add_tokens(subset.lazy(), "text", TEXT_CS, True, codebook.join_hyphens).collect()
             dates = units[DATE].gather(rows) if c.item.dated else None
-            exact, context = item_hits(subset, c, matched, dates)
+            exact, context = item_hits(subset, c, matched, dates, units[c.item.id].gather(rows))
             units = units.with_columns(units[c.item.id].scatter(rows, exact.cast(units[c.item.id].dtype)))
             for k, own in enumerate(context):
                 units = units.with_columns(units[rule_column(c.item.id, k)].scatter(rows, own))
