@@ -46,8 +46,8 @@ class TermScanner:
     def count(self, tokens: pl.Series) -> list[pl.Series]:
         """Hits of each item's terms in each token string, as one UInt32 series per item."""
         counts = _scan.count(self._scanner, tokens.__arrow_c_stream__(), len(tokens))
-        table = np.frombuffer(counts, dtype=np.uint32).reshape(len(self.ids), len(tokens))
-        return [pl.Series(item_id, table[i]) for i, item_id in enumerate(self.ids)]
+        table = np.frombuffer(counts, dtype=np.uint32).reshape(len(tokens), len(self.ids))
+        return [pl.Series(item_id, np.ascontiguousarray(table[:, i])) for i, item_id in enumerate(self.ids)]
 
 
 class ScreenBits:
