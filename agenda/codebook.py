@@ -110,6 +110,20 @@ class Item:
         return tuple(r for r in self.rules if r.kind == "context")
 
 
+@dataclass(frozen=True)
+class Joins:
+    """The codebook's `tokens:` options: which marks between two word characters keep a word one token."""
+
+    hyphens: bool = False  # hyphens: join: "self-government"
+    apostrophes: bool = False  # apostrophes: join: "won't", "nation's"
+
+    def __bool__(self) -> bool:
+        return self.hyphens or self.apostrophes
+
+
+NO_JOINS = Joins()
+
+
 @dataclass(frozen=True, eq=False)
 class Codebook:
     """A validated codebook with its provenance."""
@@ -122,7 +136,11 @@ class Codebook:
     languages: tuple[str, ...] = ()
     source: str = "<codebook>"
     sha256: str = ""
-    join_hyphens: bool = False  # tokens: {hyphens: join}: a hyphen between letters stays in the word
+    joins: Joins = NO_JOINS  # tokens: {hyphens: join, apostrophes: join}
+
+    @property
+    def join_hyphens(self) -> bool:
+        return self.joins.hyphens
 
     @property
     def item_ids(self) -> list[str]:
@@ -399,5 +417,8 @@ def build(data: dict, source: str, sha256: str) -> Codebook:
         languages=tuple(data.get("languages", [])),
         source=source,
         sha256=sha256,
-        join_hyphens=data.get("tokens", {}).get("hyphens", "split") == "join",
+        joins=Joins(
+            hyphens=data.get("tokens", {}).get("hyphens", "split") == "join",
+            apostrophes=data.get("tokens", {}).get("apostrophes", "split") == "join",
+        ),
     )

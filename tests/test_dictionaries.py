@@ -66,6 +66,17 @@ def test_liwc_codes_nesting_and_quirks_reported(tmp_path):
     assert counts == {"economy": 3, "defence": 2, "defence_military": 2}
 
 
+def test_imports_keep_words_with_inner_apostrophes_and_hyphens_whole(tmp_path):
+    lc3 = tmp_path / "mini.lc3"
+    lc3.write_text("+positive\nwon\nnation* defen*\nself-rule\n+negative\nwon't\n", encoding="utf-8")
+    cb, _ = imported(lc3, tmp_path)
+    assert cb.joins == agenda.codebook.Joins(hyphens=True, apostrophes=True)
+    assert {r.kind for item in cb.items for r in item.rules} == {"term"}  # `*` before a word needs no pattern
+    # Counted by hand as quanteda tokenises: "won't" is one token, so `won` counts the bare word only.
+    text = "We won. They won't. The nation's defence, the nation\u2019s defenders; self-rule, self rule."
+    assert hits(text, cb) == {"positive": 4, "negative": 1}
+
+
 def test_lexicoder(tmp_path):
     cb, notes = imported(DATA / "policy.lc3", tmp_path)
     assert cb.item_ids == ["economy", "defence"] and notes == []
@@ -118,7 +129,9 @@ def test_yoshikoder(tmp_path):
         ("defence_nuclear", "defence"),
     ]
     assert any(":7:" in n and "both" in n for n in notes)
-    assert hits("Taxes on the army's nuclear forces.", cb) == {"economy": 1, "defence": 1, "defence_nuclear": 1}
+    assert hits("Taxes on the army and its nuclear forces.", cb) == {"economy": 1, "defence": 1, "defence_nuclear": 1}
+    # "army's" is one token, as in quanteda: `army` does not match it.
+    assert hits("The army's budget.", cb)["defence"] == 0
 
 
 def test_import_is_byte_identical(tmp_path):

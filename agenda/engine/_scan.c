@@ -785,6 +785,7 @@ static PyObject *scan_count(PyObject *self, PyObject *args) {
 #define SPACE 2
 #define WORD 4
 #define MAPPED 8
+#define JOINS 16 /* kept in a word (as joined[cp]) between two word characters: tokens: {hyphens: join} */
 
 typedef struct {
     uint8_t kind[0x10000];
@@ -794,6 +795,7 @@ typedef struct {
     char *pool;       /* the mappings, with 16 bytes to spare after the last */
     char ascii_out[128][8]; /* what each ASCII character becomes (at most 8 bytes), and its length */
     uint8_t ascii_len[128];
+    char joined[0x10000]; /* what a JOINS character is written as inside a word */
 } Tokenizer;
 
 static void tokenizer_capsule_free(PyObject *capsule) {
@@ -804,8 +806,8 @@ static void tokenizer_capsule_free(PyObject *capsule) {
 
 static PyObject *tokenizer_compile(PyObject *self, PyObject *args) {
     Py_buffer kind;
-    PyObject *map;
-    if (!PyArg_ParseTuple(args, "y*O!", &kind, &PyDict_Type, &map)) return NULL;
+    PyObject *map, *joined;
+    if (!PyArg_ParseTuple(args, "y*O!O!", &kind, &PyDict_Type, &map, &PyDict_Type, &joined)) return NULL;
     if (kind.len != 0x10000) {
         PyBuffer_Release(&kind);
         PyErr_SetString(PyExc_ValueError, "kind holds one byte per code point below U+10000");
@@ -841,6 +843,18 @@ static PyObject *tokenizer_compile(PyObject *self, PyObject *args) {
         tk->kind[cp] |= MAPPED;
         used += len;
         if (len > tk->max_out) tk->max_out = len;
+    }
+    pos = 0;
+    while (PyDict_Next(joined, &pos, &key, &value)) {
+        long cp = PyLong_AsLong(key);
+        if (cp < 0 || cp >= 0x10000 || !PyBytes_Check(value) || PyBytes_GET_SIZE(value) != 1) {
+            free(tk->pool);
+            free(tk);
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "joined: code point below U+10000 to one byte");
+            return NULL;
+        }
+        tk->kind[cp] |= JOINS;
+        tk->joined[cp] = PyBytes_AS_STRING(value)[0];
     }
     for (uint32_t c = 0; c < 128; c++) {
         uint32_t len = tk->kind[c] & MAPPED ? tk->rep_len[c] : 1;
@@ -955,10 +969,12 @@ static int normalize_array(void *ctx, char format, const struct ArrowArray *a, s
             size_t start = n->used;
             char *o = n->data + n->used;
             if (simple) *o++ = ' ';
+            uint8_t before = 0; /* the kind of the character before */
             for (size_t i = 0; simple && i < len;) {
                 uint32_t c = s[i];
-                if (c < 0x80) {
-                    simple = tk->kind[c] & SIMPLE;
+                if (c < 0x80 && !(tk->kind[c] & JOINS)) {
+                    before = tk->kind[c];
+                    simple = before & SIMPLE;
                     memcpy(o, tk->ascii_out[c], 8);
                     o += tk->ascii_len[c];
                     i++;
@@ -966,9 +982,16 @@ static int normalize_array(void *ctx, char format, const struct ArrowArray *a, s
                 }
                 size_t at = i;
                 uint32_t cp = next_code_point(s, len, &i);
-                uint8_t k = kind_of(tk, cp);
+                uint8_t k = kind_of(tk, cp), after = 0;
+                if (k & JOINS && before & WORD && i < len) {
+                    size_t next = i;
+                    after = kind_of(tk, next_code_point(s, len, &next));
+                }
+                before = k;
                 if (!(k & SIMPLE)) {
                     simple = 0;
+                } else if (after & WORD) {
+                    *o++ = tk->joined[cp];
                 } else if (k & MAPPED) {
                     uint32_t rep_len = tk->rep_len[cp];
                     memcpy(o, tk->pool + tk->rep_off[cp], rep_len <= 16 ? 16 : rep_len);

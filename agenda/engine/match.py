@@ -16,7 +16,7 @@ from functools import cache
 
 import polars as pl
 
-from agenda.codebook import Codebook, Item, Rule
+from agenda.codebook import NO_JOINS, Codebook, Item, Joins, Rule
 from agenda.engine.context import rule_column
 from agenda.engine.events import item_hits
 from agenda.engine.literals import literal_sets
@@ -148,7 +148,7 @@ class CompiledItem:
         units: pl.DataFrame,
         candidates: pl.Series,
         excludes: bool,
-        join_hyphens: bool = False,
+        joins: Joins = NO_JOINS,
         screens: ScreenBits | None = None,
     ) -> pl.Series:
         """Which rule triggers (or exclusion triggers) match in each candidate unit (of units, with TEXT and text).
@@ -176,7 +176,7 @@ class CompiledItem:
             rows = rows.filter(part.str.contains(trigger.regex)) if len(part) else rows
             if trigger.confirm and len(rows):
                 raw = units["text"].gather(candidates.gather(rows)).to_frame("text").lazy()
-                kept = add_tokens(raw, "text", TEXT_CS, True, join_hyphens).collect()
+                kept = add_tokens(raw, "text", TEXT_CS, True, joins).collect()
                 rows = rows.filter(kept[TEXT_CS].str.contains(trigger.confirm))
             if len(rows):
                 signature = signature.scatter(rows, signature.gather(rows) | (1 << min(i, MAX_TRIGGER_BIT)))
@@ -326,7 +326,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
     tokens: dict[tuple[str, bool], list[str]] = {}
     for cs in (False, True):
         strings = sorted(p for p, c in pieces if c == cs)
-        tokens.update({(s, cs): toks for s, toks in zip(strings, tokenize_strings(strings, cs, codebook.join_hyphens))})
+        tokens.update({(s, cs): toks for s, toks in zip(strings, tokenize_strings(strings, cs, codebook.joins))})
 
     def words_of(rule: Rule, cs: bool) -> list[list[list[str]]]:
         return [[tokens[(p, cs)] for p in word] for word in _word_pieces(rule.text)]
@@ -489,11 +489,11 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
         signature = pl.zeros(units.height, pl.Int64, eager=True)
         if c.rule_triggers:
             candidates = screened.get(c.item.id, everywhere)
-            found = c.triggered(units, candidates, False, codebook.join_hyphens, screens)
+            found = c.triggered(units, candidates, False, codebook.joins, screens)
             signature = signature.scatter(candidates, found)
         if c.all_excludes:  # only where the item has hits
             candidates = ((units[c.item.id] > 0) | (signature > 0)).arg_true()
-            found = c.triggered(units, candidates, True, codebook.join_hyphens, screens)
+            found = c.triggered(units, candidates, True, codebook.joins, screens)
             signature = signature.scatter(candidates, signature.gather(candidates) | found)
         if not c.integral:
             units = units.with_columns(pl.col(c.item.id).cast(pl.Float64))
@@ -502,7 +502,7 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
             matched = c.matched_rules(value)
             subset = units.select(TEXT, "text")[rows]
             if any(r.case_sensitive for r in matched):
-                subset = add_tokens(subset.lazy(), "text", TEXT_CS, True, codebook.join_hyphens).collect()
+                subset = add_tokens(subset.lazy(), "text", TEXT_CS, True, codebook.joins).collect()
             dates = units[DATE].gather(rows) if c.item.dated else None
             exact, context = item_hits(subset, c, matched, dates)
             units = units.with_columns(units[c.item.id].scatter(rows, exact.cast(units[c.item.id].dtype)))
@@ -539,7 +539,7 @@ def add_token_columns(
 
     With case_kept=False the case-kept string is left for `add_hits` to make where needed.
     """
-    units = add_tokens(units, text, TEXT, join_hyphens=codebook.join_hyphens)
+    units = add_tokens(units, text, TEXT, joins=codebook.joins)
     if case_kept and any(c.case_sensitive for c in compile_codebook(codebook)):
-        units = add_tokens(units, text, TEXT_CS, True, codebook.join_hyphens)
+        units = add_tokens(units, text, TEXT_CS, True, codebook.joins)
     return units
