@@ -328,8 +328,17 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         strings = sorted(p for p, c in pieces if c == cs)
         tokens.update({(s, cs): toks for s, toks in zip(strings, tokenize_strings(strings, cs, codebook.joins))})
 
+    # A big dictionary's terms recur (in several items, and as rules, folded rules and fast terms
+    # of one item): each term's tokens, token patterns and regexes are made once.
+    words: dict[tuple[str, bool], list[list[list[str]]]] = {}
+    term_regexes: dict[tuple[str, bool, bool], str] = {}
+    patterns_of: dict[str, tuple[tuple[str, ...], ...]] = {}
+
     def words_of(rule: Rule, cs: bool) -> list[list[list[str]]]:
-        return [[tokens[(p, cs)] for p in word] for word in _word_pieces(rule.text)]
+        key = (rule.text, cs)
+        if key not in words:
+            words[key] = [[tokens[(p, cs)] for p in word] for word in _word_pieces(rule.text)]
+        return words[key]
 
     def rule_regex(item: Item, rule: Rule, case_kept_text: bool, fold: bool = False) -> str:
         """The rule's regex for the case-kept or the lower-cased string; fold ignores case_sensitive."""
@@ -338,10 +347,18 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
             regex = pattern_regex(rule.text, cs, lowered_text=not case_kept_text)
             checks.append((regex, f"{codebook.source}: item {item.id!r}: invalid pattern {rule.text!r}"))
             return regex
-        words = words_of(rule, cs)
-        if not any(len(word) > 1 or word[0] for word in words):
-            raise AgendaError(f"{codebook.source}: item {item.id!r}: empty term {rule.text!r}")
-        return term_regex(words, wrap_ci=case_kept_text and not cs)
+        key = (rule.text, cs, case_kept_text and not cs)
+        if key not in term_regexes:
+            pieces = words_of(rule, cs)
+            if not any(len(word) > 1 or word[0] for word in pieces):
+                raise AgendaError(f"{codebook.source}: item {item.id!r}: empty term {rule.text!r}")
+            term_regexes[key] = term_regex(pieces, wrap_ci=key[2])
+        return term_regexes[key]
+
+    def token_patterns(rule: Rule) -> tuple[tuple[str, ...], ...]:
+        if rule.text not in patterns_of:
+            patterns_of[rule.text] = term_patterns(words_of(rule, False))
+        return patterns_of[rule.text]
 
     def group_regex(item: Item, group: tuple[Rule, ...], case_kept_text: bool) -> str:
         """On the case-kept string, or case folded on the lower-cased string (as a trigger must be)."""
@@ -411,7 +428,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
                 best.append(found[0] if found else None)
         screen = frozenset().union(*best) if best and all(best) else None
         folded_rules = tuple(folded_all.items())
-        patterns = tuple(term_patterns(words_of(r, False)) for r, _ in fast_terms)
+        patterns = tuple(token_patterns(r) for r, _ in fast_terms)
         result = CompiledItem(
             item,
             item_cs,
