@@ -1,6 +1,6 @@
 """Write a big dictionary with the shape of LSD2015 and LIWC, and import it as a codebook.
 
-10,000 entries by default: most single-word globs (`abandon*`), some exact words, about a tenth
+10,000 entries by default: most single-word globs (`abandon*`), some exact words, about a sixth
 multi-word (`not good*`, `don't like*`, phrases of two or three words, a glob in any word), spread
 over 2 to 70 keys; with many keys (LIWC's shape) an entry belongs to one to three of them. The
 words are the benchmark corpus's own (benchmarks/make_corpus.py: English and Russian word lists,
