@@ -12,7 +12,7 @@ import agenda
 from agenda import AgendaError
 from agenda.cli import main
 from agenda.dictionaries import export_codebook, import_dictionary
-from conftest import hits
+from conftest import REPO, hits
 
 DATA = Path(__file__).resolve().parent / "data" / "dictionaries"
 
@@ -229,6 +229,34 @@ def test_export_reports_what_globs_cannot_say(write, tmp_path):
     assert yaml.safe_load((tmp_path / "out.yml").read_text()) == {"a": ["US"]}
     result = CliRunner().invoke(main, ["export-codebook", str(path), "-o", str(tmp_path / "out.txt")])
     assert result.exit_code == 2 and "--format" in result.output
+
+
+def test_export_leaves_out_a_lone_star_and_says_so(write, tmp_path):
+    # quanteda expands a lone `*` into every sequence of vocabulary types (millions on a large
+    # corpus): such values are left out of both formats, with a note each.
+    path = write(
+        "cb.yaml",
+        "codebook: c\nversion: '1'\nitems:\n"
+        "  - {id: a, code: 1, label: A, terms: [against * diplomats, 'размещени* * ракет*', missile*]}\n",
+    )
+    notes = export_codebook(path, tmp_path / "out.yml")
+    assert yaml.safe_load((tmp_path / "out.yml").read_text()) == {"a": ["missile*"]}
+    assert len(notes) == 2 and all("lone '*'" in n and "not exported" in n for n in notes)
+    assert "'against * diplomats'" in notes[0] and "размещени* * ракет*" in notes[1]
+    liwc_notes = export_codebook(path, tmp_path / "out.dic")
+    assert (tmp_path / "out.dic").read_text().endswith("%\nmissile*\t1\n") and len(liwc_notes) == 2
+
+
+def test_the_flagship_exports_to_quanteda_without_a_lone_star(tmp_path):
+    notes = export_codebook(agenda.load_codebook(REPO / "codebook" / "us-russia-2021.yaml"), tmp_path / "f.yml")
+    values = [v for values in _leaves(yaml.safe_load((tmp_path / "f.yml").read_text())) for v in values]
+    assert values and not [v for v in values if "*" in v.split()]
+    assert sum("lone '*'" in n for n in notes) >= 1
+
+
+def _leaves(data):
+    for value in data.values():
+        yield from _leaves(value) if isinstance(value, dict) else [value]
 
 
 def test_a_quanteda_alias_bomb_is_refused_quickly(write, tmp_path):
