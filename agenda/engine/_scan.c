@@ -524,20 +524,22 @@ static void vocab_free(Vocab *v) {
     free(v->cands);
 }
 
-static int grow(void **buf, size_t *cap, size_t need, size_t size) {
-    if (need <= *cap) return 0;
+/* buf (of *cap elements of size bytes) with room for need elements: buf itself, or a grown copy
+ * (*cap updated); NULL when out of memory (buf is then left as it was). need is at least 1. */
+static void *grow(void *buf, size_t *cap, size_t need, size_t size) {
+    if (need <= *cap) return buf;
     size_t cap2 = *cap ? *cap : 1024;
     while (cap2 < need) cap2 *= 2;
-    void *grown = realloc(*buf, cap2 * size);
-    if (!grown) return -1;
-    *buf = grown;
-    *cap = cap2;
-    return 0;
+    void *grown = realloc(buf, cap2 * size);
+    if (grown) *cap = cap2;
+    return grown;
 }
 
 static int add_cands(Scratch *w, size_t *n, const uint32_t *cands, uint32_t count) {
     if (!count) return 0;
-    if (grow((void **)&w->cand, &w->cap_cand, *n + count, sizeof(uint32_t))) return -1;
+    uint32_t *cand = grow(w->cand, &w->cap_cand, *n + count, sizeof(uint32_t));
+    if (!cand) return -1;
+    w->cand = cand;
     memcpy(w->cand + *n, cands, sizeof(uint32_t) * count);
     *n += count;
     return 0;
@@ -638,9 +640,12 @@ static const uint32_t *type_cands(const Scanner *sc, Scratch *w, const char *tok
     size_t nc;
     if (tlen >= UINT32_MAX || resolve_type(sc, w, tok, tlen, &nc)) return NULL;
     if (v->pool_used + tlen >= UINT32_MAX || v->cands_used + nc + 1 >= UINT32_MAX) return NULL;
-    if (grow((void **)&v->pool, &v->pool_cap, v->pool_used + tlen, 1) ||
-        grow((void **)&v->cands, &v->cands_cap, v->cands_used + nc + 1, sizeof(uint32_t)))
-        return NULL;
+    char *pool = grow(v->pool, &v->pool_cap, v->pool_used + tlen, 1);
+    if (!pool) return NULL;
+    v->pool = pool;
+    uint32_t *cands = grow(v->cands, &v->cands_cap, v->cands_used + nc + 1, sizeof(uint32_t));
+    if (!cands) return NULL;
+    v->cands = cands;
     if (2 * (v->used + 1) > v->mask + 1) {
         if (vocab_rehash(v)) return NULL;
         i = h & v->mask;
@@ -653,7 +658,7 @@ static const uint32_t *type_cands(const Scanner *sc, Scratch *w, const char *tok
     slot->cand = (uint32_t)v->cands_used;
     memcpy(v->pool + v->pool_used, tok, tlen);
     v->cands[v->cands_used] = (uint32_t)nc;
-    memcpy(v->cands + v->cands_used + 1, w->cand, nc * sizeof(uint32_t));
+    if (nc) memcpy(v->cands + v->cands_used + 1, w->cand, nc * sizeof(uint32_t));
     v->pool_used += tlen;
     v->cands_used += nc + 1;
     v->used++;
