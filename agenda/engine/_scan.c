@@ -625,6 +625,14 @@ static int vocab_rehash(Vocab *v) {
     return 0;
 }
 
+/* Whether a and b hold the same n bytes: most tokens are short, shorter than a call of memcmp. */
+static inline int same_bytes(const char *a, const char *b, size_t n) {
+    if (n > 16) return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
 /* The terms whose first token pattern the token tok (tlen bytes) matches: how many, then the
  * terms, in term order; resolved on the token type's first sight. NULL when out of memory. */
 static const uint32_t *type_cands(const Scanner *sc, Scratch *w, const char *tok, size_t tlen) {
@@ -634,7 +642,7 @@ static const uint32_t *type_cands(const Scanner *sc, Scratch *w, const char *tok
     for (;; i = (i + 1) & v->mask) {
         const TypeSlot *slot = &v->slots[i];
         if (!slot->hash) break;
-        if (slot->hash == h && slot->len == tlen && memcmp(v->pool + slot->off, tok, tlen) == 0)
+        if (slot->hash == h && slot->len == tlen && same_bytes(v->pool + slot->off, tok, tlen))
             return v->cands + slot->cand;
     }
     size_t nc;
