@@ -55,3 +55,16 @@ def test_counts_equal_the_reference(big, engine):
     for text, e, r in zip(texts, got, expected):
         assert e == r, f"engine {e} != reference {r} on {text!r}"
     assert sum(sum(r.values()) for r in expected) > 1000  # the texts do mention the dictionary
+
+
+def test_an_item_too_big_for_the_regex_engine_is_refused_at_load():
+    # About 7,000 globs in one item exceed polars' regex size limit (10 MB compiled); the codebook
+    # is refused when loaded, naming the item, not when a corpus is coded.
+    letters = "abcdefghij"
+    globs = ["".join(letters[(k // 10**p) % 10] for p in range(5)) + "x*" for k in range(9000)]
+    head = "codebook: t\nversion: '1'\nitems:\n  - {id: huge, code: 1, label: H, terms: ["
+    text = head + ", ".join(globs) + "]}\n"
+    with pytest.raises(agenda.AgendaError, match=r"item 'huge': rules do not compile: .*size limit"):
+        agenda.parse_codebook(text, source="huge.yaml")
+    fits = text.replace(", ".join(globs), ", ".join(globs[:900]))  # below the size where it is checked
+    assert hits("aaaaax baaaaxyz abcdex", agenda.parse_codebook(fits, source="fits.yaml")) == {"huge": 2}
