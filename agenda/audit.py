@@ -17,17 +17,29 @@ from pathlib import Path
 import polars as pl
 
 from agenda.code import with_dates
-from agenda.codebook import Codebook, Rule, load_codebook
+from agenda.codebook import NO_JOINS, Codebook, Joins, Rule, load_codebook
 from agenda.corpus import read_corpus
 from agenda.engine.context import licensing
 from agenda.engine.events import EVENT_SCHEMA, item_events
 from agenda.engine.match import DATE, CompiledItem, add_token_columns, compile_codebook
-from agenda.engine.normalize import SEPARATOR_CLASS, tokenize_strings
+from agenda.engine.normalize import (
+    JOINED_APOSTROPHES,
+    JOINED_HYPHENS,
+    SEPARATOR_CLASS,
+    as_joins,
+    tokenize_strings,
+)
 from agenda.engine.segment import segment
 from agenda.errors import AgendaError
 
-_PIECE = re.compile(rf"\w+|[^\w{SEPARATOR_CLASS}]")
-_JOINED_PIECE = re.compile(rf"\w+(?:[-\u2010\u2011]\w+)*|[^\w{SEPARATOR_CLASS}]")  # tokens: {hyphens: join}
+
+def _pieces(joins: Joins) -> re.Pattern:
+    """Word runs (with the marks the codebook's `tokens:` joins between word characters) and punctuation."""
+    marks = (JOINED_HYPHENS if joins.hyphens else "") + (JOINED_APOSTROPHES if joins.apostrophes else "")
+    word = rf"\w+(?:[{re.escape(marks)}]\w+)*" if marks else r"\w+"
+    return re.compile(rf"{word}|[^\w{SEPARATOR_CLASS}]")
+
+
 _CHUNK = re.compile(r"\S+")
 
 # Why an event does not count (the column `fate`; null: it counts).
@@ -216,7 +228,7 @@ class Aligned:
         return " ".join(self.text[self.spans[first][0] : self.spans[last - 1][1]].split())
 
 
-def align(texts: list[str], token_strings: list[str], join_hyphens: bool = False) -> list[Aligned]:
+def align(texts: list[str], token_strings: list[str], joins: Joins | bool = NO_JOINS) -> list[Aligned]:
     """Align each unit's original text with its lower-cased token string, token by token.
 
     Each whitespace-separated chunk is tokenised on its own; within a chunk, tokens map to word runs
@@ -226,8 +238,9 @@ def align(texts: list[str], token_strings: list[str], join_hyphens: bool = False
     """
     chunks = [[(m.start(), m.end()) for m in _CHUNK.finditer(t)] for t in texts]
     flat = [t[a:b] for t, cs in zip(texts, chunks) for a, b in cs]
-    flat_tokens = iter(tokenize_strings(flat, join_hyphens=join_hyphens))
-    piece = _JOINED_PIECE if join_hyphens else _PIECE
+    joins = as_joins(joins)
+    flat_tokens = iter(tokenize_strings(flat, joins=joins))
+    piece = _pieces(joins)
     out = []
     for text, cs, token_string in zip(texts, chunks, token_strings):
         want = token_string.split()
@@ -241,7 +254,7 @@ def align(texts: list[str], token_strings: list[str], join_hyphens: bool = False
         if got == want:
             out.append(Aligned(text, spans, True))
         else:
-            shown = tokenize_strings([text], case_sensitive=True, join_hyphens=join_hyphens)[0]
+            shown = tokenize_strings([text], case_sensitive=True, joins=joins)[0]
             shown = shown if len(shown) == len(want) else want
             joined = " ".join(shown)
             starts = [m.start() for m in re.finditer(r"[^ ]+", joined)]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from agenda.code import code_units
-from agenda.codebook import Codebook
+from agenda.codebook import Codebook, Joins
 from agenda.engine.match import compile_codebook
 from agenda.engine.normalize import add_tokens
 
@@ -41,12 +41,12 @@ def lint(codebook: Codebook) -> list[str]:
                 warnings.append(f"item {item.id!r}: term {rule.text!r} duplicates {seen[regex]!r}")
             seen.setdefault(regex, rule.text)
         unique = list({regex: (rule, regex) for rule, regex in reversed(terms)}.values())[::-1]
-        covered = _covered_terms(unique, compiled.case_sensitive, codebook.join_hyphens)
+        covered = _covered_terms(unique, compiled.case_sensitive, codebook.joins)
         warnings += [f"item {item.id!r}: term {b!r} is already covered by {a!r}" for a, b in covered]
     return warnings
 
 
-def _covered_terms(terms, case_kept: bool, join_hyphens: bool) -> list[tuple[str, str]]:
+def _covered_terms(terms, case_kept: bool, joins: Joins) -> list[tuple[str, str]]:
     """Pairs (a, b) where every match of term b is also a match of term a."""
     if len(terms) < 2:
         return []
@@ -55,7 +55,7 @@ def _covered_terms(terms, case_kept: bool, join_hyphens: bool) -> list[tuple[str
     if not plain:
         return []
     texts = pl.LazyFrame({"t": [rule.text for rule, _ in plain]})
-    frame = add_tokens(texts, "t", "tok", case_kept, join_hyphens).collect()
+    frame = add_tokens(texts, "t", "tok", case_kept, joins).collect()
     pairs = []
     for rule_a, regex_a in terms:
         if "*" not in rule_a.text:

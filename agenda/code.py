@@ -207,7 +207,7 @@ def long_units(
         if coded.height == 0:
             continue
         if compiled.case_sensitive:
-            coded = add_tokens(coded.lazy(), "text", TEXT_CS, True, codebook.join_hyphens).collect()
+            coded = add_tokens(coded.lazy(), "text", TEXT_CS, True, codebook.joins).collect()
         from_context = coded[f"{item_id}_context"] if f"{item_id}_context" in coded.columns else None
         found = item_events(coded, compiled, dates=coded[DATE] if DATE in coded.columns else None)
         counting = found.filter(pl.col("excluded_by").is_null())

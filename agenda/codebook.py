@@ -111,6 +111,20 @@ class Item:
         return tuple(r for r in self.rules if r.kind == "context")
 
 
+@dataclass(frozen=True)
+class Joins:
+    """The codebook's `tokens:` options: which marks between two word characters keep a word one token."""
+
+    hyphens: bool = False  # hyphens: join: "self-government"
+    apostrophes: bool = False  # apostrophes: join: "won't", "nation's"
+
+    def __bool__(self) -> bool:
+        return self.hyphens or self.apostrophes
+
+
+NO_JOINS = Joins()
+
+
 @dataclass(frozen=True, eq=False)
 class Codebook:
     """A validated codebook with its provenance."""
@@ -123,7 +137,11 @@ class Codebook:
     languages: tuple[str, ...] = ()
     source: str = "<codebook>"
     sha256: str = ""
-    join_hyphens: bool = False  # tokens: {hyphens: join}: a hyphen between letters stays in the word
+    joins: Joins = NO_JOINS  # tokens: {hyphens: join, apostrophes: join}
+
+    @property
+    def join_hyphens(self) -> bool:
+        return self.joins.hyphens
 
     @property
     def item_ids(self) -> list[str]:
@@ -206,9 +224,39 @@ def reserved_id(item_id: str) -> bool:
     return item_id in RESERVED_IDS or SPLIT_TEXT.fullmatch(item_id) is not None
 
 
+def _cut(values):
+    """A list of two or more plain, non-empty strings cut to its first: the schema says of each what it says of it."""
+    plain = isinstance(values, list) and len(values) > 1 and all(isinstance(v, str) and v for v in values)
+    return values[:1] if plain else values
+
+
+def _skeleton(data: dict) -> dict:
+    """The codebook with each item's lists of plain terms and patterns cut to their first.
+
+    It is valid exactly when the codebook is (the schema bounds no list of terms or patterns in
+    length), and the schema check of a big dictionary's thousands of terms is most of its load time.
+    """
+    items = data.get("items")
+    if not isinstance(items, list):
+        return data
+    cut = []
+    for item in items:
+        if isinstance(item, dict):
+            item = dict(item)
+            for key in ("terms", "patterns"):
+                values = item.get(key)
+                if isinstance(values, dict):
+                    item[key] = {language: _cut(v) for language, v in values.items()}
+                elif values is not None:
+                    item[key] = _cut(values)
+        cut.append(item)
+    return {**data, "items": cut}
+
+
 def validate(data: dict, source: str) -> None:
     """Check the schema, then what a schema cannot say: unique ids and codes, known parents."""
-    best = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema()).iter_errors(data))
+    validator = jsonschema.Draft202012Validator(schema())
+    best = jsonschema.exceptions.best_match(validator.iter_errors(_skeleton(data)))
     if best is not None:
         where = _json_path(best.absolute_path)
         item_id = _item_id_at(data, list(best.absolute_path))
@@ -412,5 +460,8 @@ def build(data: dict, source: str, sha256: str) -> Codebook:
         languages=tuple(data.get("languages", [])),
         source=source,
         sha256=sha256,
-        join_hyphens=data.get("tokens", {}).get("hyphens", "split") == "join",
+        joins=Joins(
+            hyphens=data.get("tokens", {}).get("hyphens", "split") == "join",
+            apostrophes=data.get("tokens", {}).get("apostrophes", "split") == "join",
+        ),
     )

@@ -99,7 +99,7 @@ def explain(
         found = pl.concat(
             [found, outside.with_columns(pl.lit(OUTSIDE_RULE_DATES).alias("fate"))], how="diagonal_relaxed"
         )
-    aligned = align(chosen["text"].to_list(), tokens[TEXT].gather([row]).to_list(), codebook.join_hyphens)[0]
+    aligned = align(chosen["text"].to_list(), tokens[TEXT].gather([row]).to_list(), codebook.joins)[0]
     by_id = {c.item.id: c for c in items}
     coded = code_units(units, codebook, date_column=date_column).collect().row(row, named=True)
     order = {item_id: k for k, item_id in enumerate(codebook.item_ids)}

@@ -81,7 +81,7 @@ def kwic(
     )
     matches = matches.join(labels, on=["item", "rule"], how="left", maintain_order="left")
     rows = matches["_row"].unique().sort()
-    aligned = align(units["text"].gather(rows).to_list(), tokens[TEXT].gather(rows).to_list(), codebook.join_hyphens)
+    aligned = align(units["text"].gather(rows).to_list(), tokens[TEXT].gather(rows).to_list(), codebook.joins)
     return _lines(matches, units, rows, aligned, window)
 
 

@@ -39,7 +39,11 @@ importing agenda, so that the two implementations can check each other:
 - Units: paragraphs split on blank lines, numbered from 1 before anything is dropped, stripped;
   empty units, units under units.min_words words and units matching units.drop are dropped.
 
-Not covered: `tokens: {hyphens: join}`; patterns whose matches reach across a cut token's
+- `tokens: {hyphens: join}` / `{apostrophes: join}`: a hyphen (- U+2010 U+2011) / an apostrophe
+  (' ’ ‘ ‛ ′ ` ´, not U+02BC) between two word characters (of the NFKC text) stays in the word, as
+  "-" / "'".
+
+Not covered: U+02BC beside a joined mark; patterns whose matches reach across a cut token's
 neighbours in ways a token-confined pattern cannot. `strip_patterns` removes patterns, for
 codebooks whose patterns use syntax only Rust has.
 """
@@ -115,19 +119,40 @@ def word_class() -> str:
     return _ranges_class(ranges + _OTHER_ALPHABETIC)
 
 
+# The marks `tokens:` joins, each held in the word as a private-use character until tokens are found.
+JOIN_MARKS = {"hyphens": ("-\u2010\u2011", "\ue000", "-"), "apostrophes": ("'\u2019\u2018\u201b\u2032`", "\ue001", "'")}
+
+
 @cache
-def token_re() -> re.Pattern:
+def token_re(joined: bool = False) -> re.Pattern:
     word = word_class()
-    return re.compile(f"[{word}]+|[^{word}{re.escape(SEPARATORS)}]")
+    inner = f"(?:[\ue000\ue001][{word}]+)*" if joined else ""
+    return re.compile(f"[{word}]+{inner}|[^{word}{re.escape(SEPARATORS)}]")
 
 
-def normalize(text: str, case_sensitive: bool = False) -> str:
-    out = unicodedata.normalize("NFKC", text.replace("\u00b4", "'")).translate(FOLD)  # ´ folds before NFKC
+@cache
+def _joinable(marks: str) -> re.Pattern:
+    word = word_class()
+    return re.compile(f"(?<=[{word}])[{re.escape(marks)}](?=[{word}])")
+
+
+def normalize(text: str, case_sensitive: bool = False, joins: tuple[str, ...] = ()) -> str:
+    out = unicodedata.normalize("NFKC", text.replace("\u00b4", "'"))  # ´ folds before NFKC
+    for kind in joins:
+        marks, held, _ = JOIN_MARKS[kind]
+        out = _joinable(marks).sub(held, out)
+    out = out.translate(FOLD)
     return out if case_sensitive else out.lower()
 
 
-def tokens(text: str, case_sensitive: bool = False) -> list[str]:
-    return token_re().findall(normalize(text, case_sensitive))
+def find_tokens(text: str, joins: tuple[str, ...] = ()) -> list[str]:
+    """The tokens of normalised text, joined marks written as themselves."""
+    found = token_re(bool(joins)).findall(text)
+    return [t.replace("\ue000", "-").replace("\ue001", "'") for t in found] if joins else found
+
+
+def tokens(text: str, case_sensitive: bool = False, joins: tuple[str, ...] = ()) -> list[str]:
+    return find_tokens(normalize(text, case_sensitive, joins), joins)
 
 
 # ---------------------------------------------------------------- terms, patterns, dates
@@ -165,6 +190,7 @@ class Term:
     weight: float = 1
     since: str | None = None
     until: str | None = None
+    head: str = ""  # what the first token starts with (its text before the first `*`)
 
     @property
     def order(self) -> tuple[int, int]:
@@ -183,13 +209,15 @@ class Term:
         return True
 
 
-def compile_term(text: str, case_sensitive: bool = False, weight: float = 1, since=None, until=None) -> Term:
+def compile_term(
+    text: str, case_sensitive: bool = False, weight: float = 1, since=None, until=None, joins: tuple[str, ...] = ()
+) -> Term:
     """Token matchers for a term: its words split on whitespace, each word's pieces between `*`s."""
     matchers: list = []
-    for word in normalize(text, case_sensitive).split():
+    for word in normalize(text, case_sensitive, joins).split():
         parts: list[list[str]] = []  # per token: literal fragments joined by "any run of characters"
         for j, piece in enumerate(word.split("*")):
-            ptoks = [[t] for t in token_re().findall(piece)]
+            ptoks = [[t] for t in find_tokens(piece, joins)]
             if j == 0:
                 parts = ptoks
                 continue
@@ -198,13 +226,16 @@ def compile_term(text: str, case_sensitive: bool = False, weight: float = 1, sin
             parts.append(last + first)
             parts.extend(rest)
         for fragments in parts:
+            if not matchers:
+                first_fragment = fragments[0]
             if len(fragments) == 1:
                 matchers.append(fragments[0])
             else:
                 matchers.append(re.compile(".*".join(map(re.escape, fragments)), re.DOTALL))
     if not matchers:
         raise ValueError(f"empty term {text!r}")
-    return Term(text, case_sensitive, tuple(matchers), weight, _day(since), _day(until))
+    head = matchers[0] if isinstance(matchers[0], str) else first_fragment
+    return Term(text, case_sensitive, tuple(matchers), weight, _day(since), _day(until), head)
 
 
 @dataclass(frozen=True)
@@ -236,13 +267,22 @@ class Scan:
         self.terms = tuple(sorted(terms, key=lambda t: t.order))  # stable: ties keep the listed order
         self.patterns = tuple(patterns)
         self._cache: dict = {}
+        self._by_head: dict[tuple[bool, str], list[int]] = {}  # (case-sensitive, head): terms, by position
+        for i, term in enumerate(self.terms):
+            self._by_head.setdefault((term.case_sensitive, term.head), []).append(i)
 
     def candidates(self, lower: str, kept: str) -> tuple[Term, ...]:
         """The terms (in order) whose first token matches this token: a speed-up only."""
         key = (lower, kept)
         found = self._cache.get(key)
         if found is None:
-            found = tuple(t for t in self.terms if _first_matches(t, kept if t.case_sensitive else lower))
+            heads = [(False, lower[:n]) for n in range(len(lower) + 1)] + [
+                (True, kept[:n]) for n in range(len(kept) + 1)
+            ]
+            maybe = sorted(i for h in heads for i in self._by_head.get(h, ()))
+            found = tuple(
+                t for t in map(self.terms.__getitem__, maybe) if _first_matches(t, kept if t.case_sensitive else lower)
+            )
             self._cache[key] = found
         return found
 
@@ -299,8 +339,9 @@ def _first_matches(term: Term, tok: str) -> bool:
 class Unit:
     """A unit's tokens, lower-cased and case-kept, its sentences and token string (computed lazily)."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, joins: tuple[str, ...] = ()):
         self.text = text
+        self.joins = joins
         self._toks: dict[bool, list[str]] = {}
         self._strings: dict[bool, tuple[str, list[int]]] = {}
         self._sentences: list[int] | None = None
@@ -308,7 +349,7 @@ class Unit:
 
     def toks(self, case_sensitive: bool) -> list[str]:
         if case_sensitive not in self._toks:
-            self._toks[case_sensitive] = tokens(self.text, case_sensitive)
+            self._toks[case_sensitive] = tokens(self.text, case_sensitive, self.joins)
         return self._toks[case_sensitive]
 
     def token_string(self, case_sensitive: bool) -> tuple[str, list[int]]:
@@ -437,6 +478,7 @@ class RefCodebook:
     items: tuple[RefItem, ...]
     min_words: int = 0
     drop: tuple[str, ...] = ()
+    joins: tuple[str, ...] = ()  # the kinds of marks `tokens:` joins
 
     @property
     def item_ids(self) -> list[str]:
@@ -447,43 +489,41 @@ class RefCodebook:
         return [f"{i.id}_context" for i in self.items if i.context_rules]
 
 
-def _entry(entry, default_cs: bool) -> Term | Pattern:
+def _entry(entry, default_cs: bool, joins: tuple[str, ...] = ()) -> Term | Pattern:
     """A term or a pattern, as written in `terms`, `patterns`, `exclude`, `rules` or a group."""
     if isinstance(entry, str):
-        return compile_term(entry, default_cs)
-    kind, make = ("pattern", compile_pattern) if "pattern" in entry else ("term", compile_term)
-    return make(
-        entry[kind],
-        entry.get("case_sensitive", default_cs),
-        entry.get("weight", 1),
-        entry.get("from"),
-        entry.get("until"),
-    )
+        return compile_term(entry, default_cs, joins=joins)
+    args = (entry.get("case_sensitive", default_cs), entry.get("weight", 1), entry.get("from"), entry.get("until"))
+    if "pattern" in entry:
+        return compile_pattern(entry["pattern"], *args)
+    return compile_term(entry["term"], *args, joins=joins)
 
 
-def _group(group, cs: bool) -> Scan:
-    return Scan([_entry(e, cs) for e in (group if isinstance(group, list) else [group])])
+def _group(group, cs: bool, joins: tuple[str, ...] = ()) -> Scan:
+    return Scan([_entry(e, cs, joins) for e in (group if isinstance(group, list) else [group])])
 
 
 def _scan(entries: list) -> Scan:
     return Scan([e for e in entries if isinstance(e, Term)], [e for e in entries if isinstance(e, Pattern)])
 
 
-def _rule(data: dict, item_id: str, default_cs: bool) -> Rule:
+def _rule(data: dict, item_id: str, default_cs: bool, joins: tuple[str, ...] = ()) -> Rule:
     cs = data.get("case_sensitive", default_cs)
     common = {"weight": data.get("weight", 1), "since": _day(data.get("from")), "until": _day(data.get("until"))}
     if "near" in data:
-        groups = tuple(_group(g, cs) for g in data["near"])
+        groups = tuple(_group(g, cs, joins) for g in data["near"])
         return Rule("near", groups, data["within"], data.get("ordered", False), data.get("scope", "sentence"), **common)
     if "all" in data:
-        return Rule("all", tuple(_group(g, cs) for g in data["all"]), scope=data.get("scope", "sentence"), **common)
+        return Rule(
+            "all", tuple(_group(g, cs, joins) for g in data["all"]), scope=data.get("scope", "sentence"), **common
+        )
     if "any" in data:
-        return Rule("any", (_group(data["any"], cs),), scope=data.get("scope", "unit"), **common)
+        return Rule("any", (_group(data["any"], cs, joins),), scope=data.get("scope", "unit"), **common)
     if "context" in data:
         window = data.get("window", "document")
         return Rule(
             "context",
-            (_group(data["context"], cs),),
+            (_group(data["context"], cs, joins),),
             window=None if window == "document" else window,
             of=data.get("of", item_id),
             **common,
@@ -492,6 +532,7 @@ def _rule(data: dict, item_id: str, default_cs: bool) -> Rule:
 
 
 def codebook_from_data(data: dict) -> RefCodebook:
+    joins = tuple(kind for kind in JOIN_MARKS if (data.get("tokens") or {}).get(kind) == "join")
     items = []
     for item in data["items"]:
         cs = item.get("case_sensitive", False)
@@ -499,7 +540,7 @@ def codebook_from_data(data: dict) -> RefCodebook:
         terms = [e for lang in terms.values() for e in lang] if isinstance(terms, dict) else terms
         patterns = [e if isinstance(e, dict) else {"pattern": e} for e in item.get("patterns") or []]
         listed = item.get("rules") or []
-        rules = [_rule(r, item["id"], cs) for r in listed if r.keys() & {"near", "all", "any", "context"}]
+        rules = [_rule(r, item["id"], cs, joins) for r in listed if r.keys() & {"near", "all", "any", "context"}]
         terms = terms + [r for r in listed if "term" in r]
         patterns += [r for r in listed if "pattern" in r]
         excludes = item.get("exclude") or []
@@ -507,10 +548,10 @@ def codebook_from_data(data: dict) -> RefCodebook:
         items.append(
             RefItem(
                 id=item["id"],
-                scan=_scan([_entry(e, cs) for e in terms + patterns]),
+                scan=_scan([_entry(e, cs, joins) for e in terms + patterns]),
                 rules=tuple(rules),
-                exclude=_scan([_entry(e, cs) for e in excludes if e not in near]),
-                exclude_near=tuple(_rule(e, item["id"], cs) for e in near),
+                exclude=_scan([_entry(e, cs, joins) for e in excludes if e not in near]),
+                exclude_near=tuple(_rule(e, item["id"], cs, joins) for e in near),
                 min_hits=item.get("min_hits", 1),
                 since=_day(item.get("from")),
                 until=_day(item.get("until")),
@@ -518,7 +559,7 @@ def codebook_from_data(data: dict) -> RefCodebook:
             )
         )
     units = data.get("units") or {}
-    return RefCodebook(tuple(items), units.get("min_words", 0), tuple(units.get("drop", [])))
+    return RefCodebook(tuple(items), units.get("min_words", 0), tuple(units.get("drop", [])), joins)
 
 
 def load(path: str | Path) -> RefCodebook:
@@ -556,7 +597,7 @@ def base_hits(item: RefItem, unit: Unit, day: str | None) -> tuple[float, list[f
 def code_units(texts: list[str], codebook: RefCodebook, days: list[str | None] | None = None) -> list[dict]:
     """Hits per item (and `<item>_context`) of the kept units of one document, in order."""
     days = days or [None] * len(texts)
-    units = [Unit(t) for t in texts]
+    units = [Unit(t, codebook.joins) for t in texts]
     base = {item.id: [base_hits(item, u, d) for u, d in zip(units, days)] for item in codebook.items}
     coded = {item.id: [total >= item.min_hits and total > 0 for total, _ in base[item.id]] for item in codebook.items}
     rows = []

@@ -4,10 +4,12 @@
     .venv/bin/python benchmarks/run.py --mb 1000 --formats csv
 
 Generates the corpus if it is missing (benchmarks/make_corpus.py), then for each codebook (the
-flagship codebook/us-russia-2021.yaml and the generated 30 x 60 one) and each input format runs
+flagship codebook/us-russia-2021.yaml, the generated 30 x 60 one and the 10,000-entry dictionary of
+benchmarks/big_dictionary.py) and each input format runs
 `.venv/bin/agenda code CORPUS -c CODEBOOK -o OUT.parquet` as a subprocess: read, split, code,
 write. Reports MB/s (of corpus text), units/s and the child's peak RSS, then checks a sample of
-units (2,000 by default) against benchmarks/reference.py:
+units (2,000 by default) against benchmarks/reference.py. The floor, in the same run: polars reads
+the CSV and lower-cases the text (one child process, timed alike). Then it checks:
 
 - end to end: the sampled documents have the same units, and every item without regex
   `patterns` has the same hits, n_items and primary as the reference;
@@ -38,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import big_dictionary  # noqa: E402
 import make_corpus  # noqa: E402
 import reference  # noqa: E402
 from large_codebook import DEFAULT_OUT as LARGE  # noqa: E402
@@ -45,6 +48,8 @@ from large_codebook import RULES_OUT as RULES  # noqa: E402
 from large_codebook import write as write_large  # noqa: E402
 
 FLAGSHIP = REPO / "codebook" / "us-russia-2021.yaml"
+BIG = big_dictionary.DATA / "big-dictionary-70.yaml"
+FLOOR = "import sys, polars as pl; pl.scan_csv(sys.argv[1]).select(pl.col('text').str.to_lowercase()).collect()"
 AGENDA = REPO / ".venv" / "bin" / "agenda"
 TARGETS = {"us-russia-2021": 50.0, "benchmark-large": 20.0}  # MB/s, issue 6
 
@@ -93,7 +98,11 @@ def _cpu_model() -> str:
 
 def run_agenda(corpus: Path, codebook: Path, out: Path) -> dict:
     """One `agenda code` run as a child process: wall seconds and the child's own peak RSS."""
-    cmd = [str(AGENDA), "code", str(corpus), "-c", str(codebook), "-o", str(out), "-q"]
+    return run_child([str(AGENDA), "code", str(corpus), "-c", str(codebook), "-o", str(out), "-q"])
+
+
+def run_child(cmd: list[str]) -> dict:
+    """A child process: wall seconds, CPU seconds (user + system) and its own peak RSS."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # wait4 gives this child's rusage; getrusage(RUSAGE_CHILDREN) would be the max over all runs so far.
@@ -104,7 +113,7 @@ def run_agenda(corpus: Path, codebook: Path, out: Path) -> dict:
     proc.stdout.close()
     proc.stderr.close()
     if proc.returncode != 0:
-        raise SystemExit(f"agenda code failed ({proc.returncode}): {' '.join(cmd)}\n{stderr}")
+        raise SystemExit(f"{Path(cmd[0]).name} failed ({proc.returncode}): {' '.join(cmd)}\n{stderr}")
     return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, "cpu_seconds": usage.ru_utime + usage.ru_stime}
 
 
@@ -255,7 +264,9 @@ def main() -> None:
         write_large()
     if args.rules and not RULES.exists():
         write_large(RULES, rules=True)
-    codebooks = args.codebook or [p for p in (FLAGSHIP, LARGE) if p.exists()]
+    if not args.codebook and not BIG.exists():
+        big_dictionary.write()
+    codebooks = args.codebook or [p for p in (FLAGSHIP, LARGE, BIG) if p.exists()]
     codebooks += [RULES] if args.rules else []
     if FLAGSHIP not in codebooks and not args.codebook:
         print(f"note: {FLAGSHIP} is missing; benchmarking the large codebook only", file=sys.stderr)
@@ -269,6 +280,7 @@ def main() -> None:
     out_dir = make_corpus.DATA / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
 
+    floor = run_child([sys.executable, "-c", FLOOR, str(paths["csv"])])
     results = []
     for cb_path in codebooks:
         cb_id = yaml.safe_load(cb_path.read_text("utf-8"))["codebook"]
@@ -318,9 +330,14 @@ def main() -> None:
     )
     print(f"agenda: commit {info['agenda_commit']}, modified files in agenda/: {modified}; {engine}")
     print(f"corpus: {paths['csv'].relative_to(REPO)} ({size:.1f} MB of text), seed {args.seed}")
+    print(
+        f"floor (polars reads the CSV and lower-cases the text): {floor['seconds']:.1f} s, "
+        f"{floor['cpu_seconds']:.1f} CPU s, peak RSS {floor['peak_rss_mb']:,.0f} MB"
+    )
     print()
-    print("| codebook | input | MB | units | seconds | MB/s | units/s | peak RSS MB | target MB/s | same as `re` |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    columns = "codebook|input|MB|units|seconds|CPU s|MB/s|units/s|peak RSS MB|target MB/s|same as `re`"
+    print("| " + " | ".join(columns.split("|")) + " |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         c = checks.get(r["codebook"])
         same = "not checked" if c is None else ("yes" if c["ok"] else "NO")
@@ -330,6 +347,7 @@ def main() -> None:
         met = "" if target is None else f"{target:.0f} ({'met' if r['mb_per_s'] >= target else 'not met'})"
         print(
             f"| {r['codebook']} | {r['format']} | {r['mb']:.0f} | {r['units']:,} | {r['seconds']:.1f} | "
+            f"{r['cpu_seconds']:.1f} | "
             f"{r['mb_per_s']:.1f} | {r['units_per_s']:,.0f} | {r['peak_rss_mb']:,.0f} | {met} | {same} |"
         )
     for cb_id, c in checks.items():
@@ -347,7 +365,7 @@ def main() -> None:
         for p in c["problems"]:
             print(f"  {p}")
 
-    record = {"machine": info, "corpus": str(paths["csv"]), "results": results, "checks": checks}
+    record = {"machine": info, "corpus": str(paths["csv"]), "floor": floor, "results": results, "checks": checks}
     result_path = make_corpus.DATA / f"results-{mb}mb.json"
     result_path.write_text(json.dumps(record, indent=2, default=str) + "\n", "utf-8")
     print(f"\nresults: {result_path.relative_to(REPO)}")

@@ -12,7 +12,7 @@ import agenda
 from agenda import AgendaError
 from agenda.cli import main
 from agenda.dictionaries import export_codebook, import_dictionary
-from conftest import hits
+from conftest import REPO, hits
 
 DATA = Path(__file__).resolve().parent / "data" / "dictionaries"
 
@@ -66,6 +66,17 @@ def test_liwc_codes_nesting_and_quirks_reported(tmp_path):
     counts = hits("Army soldiers like the budget and the trade deficit.", cb)
     # defence rolls up its child: its own 2 (army is listed in both) + defence_military's 2
     assert counts == {"economy": 3, "defence": 4, "defence_military": 2}
+
+
+def test_imports_keep_words_with_inner_apostrophes_and_hyphens_whole(tmp_path):
+    lc3 = tmp_path / "mini.lc3"
+    lc3.write_text("+positive\nwon\nnation* defen*\nself-rule\n+negative\nwon't\n", encoding="utf-8")
+    cb, _ = imported(lc3, tmp_path)
+    assert cb.joins == agenda.codebook.Joins(hyphens=True, apostrophes=True)
+    assert {r.kind for item in cb.items for r in item.rules} == {"term"}  # `*` before a word needs no pattern
+    # Counted by hand as quanteda tokenises: "won't" is one token, so `won` counts the bare word only.
+    text = "We won. They won't. The nation's defence, the nation\u2019s defenders; self-rule, self rule."
+    assert hits(text, cb) == {"positive": 4, "negative": 1}
 
 
 def test_lexicoder(tmp_path):
@@ -122,7 +133,9 @@ def test_yoshikoder(tmp_path):
     ]
     assert any(":7:" in n and "both" in n for n in notes)
     # defence rolls its child up: own 1 (army) + defence_nuclear 1
-    assert hits("Taxes on the army's nuclear forces.", cb) == {"economy": 1, "defence": 2, "defence_nuclear": 1}
+    assert hits("Taxes on the army and its nuclear forces.", cb) == {"economy": 1, "defence": 2, "defence_nuclear": 1}
+    # "army's" is one token, as in quanteda: `army` does not match it.
+    assert hits("The army's budget.", cb)["defence"] == 0
 
 
 def test_import_is_byte_identical(tmp_path):
@@ -187,12 +200,14 @@ def test_cli_import_writes_codebook_and_reports(tmp_path):
 
 def test_export_quanteda_round_trip(tmp_path):
     cb, _ = imported(DATA / "policy.yml", tmp_path)
-    assert export_codebook(cb, tmp_path / "back.yml") == []
+    notes = export_codebook(cb, tmp_path / "back.yml")
+    assert len(notes) == 1 and "'free *'" in notes[0] and "not exported" in notes[0]  # a lone `*`
     data = yaml.safe_load((tmp_path / "back.yml").read_text())
     assert data["defence"] == {"military": ["army", "nation* defen*"], "nuclear": ["nuclear"]}
-    assert data["economy"] == ["tax*", "trade deficit", "job?"]
+    assert data["economy"] == ["tax*", "trade deficit", "job?"] and data["freedom"] == []
     again, _ = imported(tmp_path / "back.yml", tmp_path)
-    assert [(i.id, i.rules) for i in again.items] == [(i.id, i.rules) for i in cb.items]
+    kept = [(i.id, tuple(r for r in i.rules if r.text != "free *")) for i in cb.items]
+    assert [(i.id, i.rules) for i in again.items] == kept
 
 
 def test_export_liwc_round_trip(tmp_path):
@@ -220,6 +235,34 @@ def test_export_reports_what_globs_cannot_say(write, tmp_path):
     assert yaml.safe_load((tmp_path / "out.yml").read_text()) == {"a": ["US"]}
     result = CliRunner().invoke(main, ["export-codebook", str(path), "-o", str(tmp_path / "out.txt")])
     assert result.exit_code == 2 and "--format" in result.output
+
+
+def test_export_leaves_out_a_lone_star_and_says_so(write, tmp_path):
+    # quanteda expands a lone `*` into every sequence of vocabulary types (millions on a large
+    # corpus): such values are left out of both formats, with a note each.
+    path = write(
+        "cb.yaml",
+        "codebook: c\nversion: '1'\nitems:\n"
+        "  - {id: a, code: 1, label: A, terms: [against * diplomats, 'размещени* * ракет*', missile*]}\n",
+    )
+    notes = export_codebook(path, tmp_path / "out.yml")
+    assert yaml.safe_load((tmp_path / "out.yml").read_text()) == {"a": ["missile*"]}
+    assert len(notes) == 2 and all("lone '*'" in n and "not exported" in n for n in notes)
+    assert "'against * diplomats'" in notes[0] and "размещени* * ракет*" in notes[1]
+    liwc_notes = export_codebook(path, tmp_path / "out.dic")
+    assert (tmp_path / "out.dic").read_text().endswith("%\nmissile*\t1\n") and len(liwc_notes) == 2
+
+
+def test_the_flagship_exports_to_quanteda_without_a_lone_star(tmp_path):
+    notes = export_codebook(agenda.load_codebook(REPO / "codebook" / "us-russia-2021.yaml"), tmp_path / "f.yml")
+    values = [v for values in _leaves(yaml.safe_load((tmp_path / "f.yml").read_text())) for v in values]
+    assert values and not [v for v in values if "*" in v.split()]
+    assert sum("lone '*'" in n for n in notes) >= 1
+
+
+def _leaves(data):
+    for value in data.values():
+        yield from _leaves(value) if isinstance(value, dict) else [value]
 
 
 def test_a_quanteda_alias_bomb_is_refused_quickly(write, tmp_path):

@@ -106,3 +106,18 @@ def test_cli_aligns_lines_and_writes_a_table(tmp_path):
     bad = CliRunner().invoke(main, ["kwic", str(corpus), "-c", str(ARMS), "--item", "nope"])
     assert bad.exit_code == 2 and "no item 'nope'" in bad.output
     assert format_kwic(kwic(CORPUS, ARMS, term="nothing at all")) == "no matches"
+
+
+def test_joined_words_are_shown_whole(tmp_path):
+    # tokens: {hyphens: join, apostrophes: join}: "won’t" and "self-rule" are one token each, shown as written.
+    cb = tmp_path / "joins.yaml"
+    cb.write_text(
+        "codebook: j\nversion: '1'\ntokens: {hyphens: join, apostrophes: join}\n"
+        'items:\n  - {id: x, code: 1, label: X, terms: ["won\'t", self-rule]}\n',
+        encoding="utf-8",
+    )
+    corpus = pl.DataFrame({"doc_id": ["d"], "text": ["They won\u2019t give up self-rule, they won."]})
+    assert kwic(corpus, cb, window=2).select("left", "match", "right").rows() == [
+        ("They", "won\u2019t", "give up"),
+        ("give up", "self-rule", ", they"),
+    ]

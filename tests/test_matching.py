@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+import agenda
 from conftest import hits, make_codebook
 
 
@@ -242,3 +245,30 @@ def test_joined_hyphens_keep_a_hyphenated_word_whole():
 def test_split_hyphens_by_default():
     cb = make_codebook("- {id: union, code: 1, label: U, terms: [union, self-govern*]}")
     assert hits("Union-loving self government", cb)["union"] == 2
+
+
+def test_joined_apostrophes_keep_a_word_with_an_inner_apostrophe_whole(engine):
+    # tokens: {apostrophes: join}: "won't" and "nation's" are one token each, as quanteda has them.
+    cb = make_codebook(
+        """
+        - {id: won, code: 1, label: W, terms: [won]}
+        - {id: wont, code: 2, label: N, terms: ["won't"]}
+        - {id: defence, code: 3, label: D, terms: ['nation* defen*']}
+        - {id: case, code: 4, label: C, terms: [{term: "Won't", case_sensitive: true}]}
+        """,
+        units_yaml="tokens: {apostrophes: join}\n",
+    )
+    texts = [
+        "We won; they won't, they won\u2019t.",
+        "the nation's defence and the nation\u2019s defenders",
+        "Won't won't",
+    ]
+    texts.append("a quote: 'won' and won' t")  # an apostrophe not between two word characters separates
+    assert [list(h.values()) for h in hits(texts, cb)] == [[1, 2, 0, 0], [0, 0, 2, 0], [0, 2, 0, 1], [2, 0, 0, 0]]
+    split = make_codebook("- {id: won, code: 1, label: W, terms: [won]}")
+    assert hits("they won't", split)["won"] == 1  # the default splits "won't" into won ' t
+
+
+def test_tokens_options_are_checked():
+    with pytest.raises(agenda.AgendaError, match="apostrophes"):
+        make_codebook("- {id: x, code: 1, label: X, terms: [a]}", units_yaml="tokens: {apostrophes: keep}\n")

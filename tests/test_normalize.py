@@ -10,8 +10,11 @@ import random
 import polars as pl
 import pytest
 
+from agenda.codebook import NO_JOINS, Joins
 from agenda.engine import normalize, scan
 from agenda.engine.normalize import tokenize_strings
+
+ALL_JOINS = [NO_JOINS, Joins(hyphens=True), Joins(apostrophes=True), Joins(hyphens=True, apostrophes=True)]
 
 TRICKY = [
     "ΣΟΦΟΣ and σοφός: final sigma depends on its place",
@@ -38,14 +41,14 @@ def fast_pass(request, monkeypatch):
     assert scan.native() == (request.param == "native")
 
 
-def general(strings: list[str]) -> list[str]:
+def general(strings: list[str], joins: Joins = NO_JOINS) -> list[str]:
     """Padded token strings by the general path alone."""
     frame = pl.LazyFrame({"t": strings}, schema={"t": pl.String})
-    return [f" {s} " for s in normalize._general_tokens(frame, "t", "o").collect()["o"].to_list()]
+    return [f" {s} " for s in normalize._general_tokens(frame, "t", "o", False, joins).collect()["o"].to_list()]
 
 
-def fast(strings: list[str]) -> list[str]:
-    return normalize._token_series(pl.Series(strings, dtype=pl.String), False, False).to_list()
+def fast(strings: list[str], joins: Joins = NO_JOINS) -> list[str]:
+    return normalize._token_series(pl.Series(strings, dtype=pl.String), False, joins).to_list()
 
 
 def test_fast_pass_equals_general_path_on_tricky_text():
@@ -64,3 +67,28 @@ def test_fast_pass_equals_general_path_on_random_unicode():
     assert fast(strings) == general(strings)
     simple = pl.Series(strings).str.contains(normalize._NOT_SIMPLE).not_()
     assert 1000 < simple.sum() < 5000  # both paths are tried
+
+
+MARKS = "-\u2010\u2011\u2012'\u2019\u2018\u201b\u02bc\u2032`\u00b4\u00ad\u200d"
+
+
+@pytest.mark.parametrize("joins", ALL_JOINS, ids=["none", "hyphens", "apostrophes", "both"])
+def test_joins_fast_pass_equals_general_path(joins):
+    # Hyphens and apostrophes of every kind between, before and after letters, doubled, at the ends.
+    rng = random.Random(11)
+    chars = list("abcЖжé1_ .,") + list(MARKS) * 2
+    strings = ["".join(rng.choice(chars) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    strings += ["won't", "nation\u2019s", "rock'n'roll", "a''b", "a-'b", "'quoted'", "it'", "'t", "Ё'x", "self-rule"]
+    assert fast(strings, joins) == general(strings, joins)
+
+
+def test_joins_keep_marks_between_word_characters():
+    text = ["Won\u2019t the nation's self-government 'quoted' it'' rock'n'roll"]
+    assert tokenize_strings(text) == [
+        ["won", "'", "t", "the", "nation", "'", "s", "self", "government", "'", "quoted", "'", "it", "'", "'"]
+        + ["rock", "'", "n", "'", "roll"]
+    ]
+    assert tokenize_strings(text, joins=Joins(apostrophes=True)) == [
+        ["won't", "the", "nation's", "self", "government", "'", "quoted", "'", "it", "'", "'", "rock'n'roll"]
+    ]
+    assert tokenize_strings(text, joins=Joins(hyphens=True, apostrophes=True))[0][3] == "self-government"

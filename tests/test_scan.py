@@ -114,6 +114,38 @@ def test_random_terms_agree_with_the_regex_path(seed):
 
 
 @built
+def test_thousands_of_terms_and_types_agree_with_the_regex_path():
+    # A big dictionary's shape: 3,000 terms (globs, exact words, phrases whose second token is a
+    # glob or exact, sharing first tokens) over texts of 30,000 token types, more than the first
+    # vocabulary table holds, so it grows while the types are resolved.
+    rng = random.Random(3)
+    letters = "abcdefgh"
+
+    def word(n: int) -> str:
+        return "".join(rng.choice(letters) for _ in range(n))
+
+    items = []
+    for _ in range(4):
+        terms = []
+        for _ in range(750):
+            r = rng.random()
+            head = rng.choice(["no", "not", word(rng.randint(1, 4))])
+            if r < 0.5:
+                terms.append(word(rng.randint(2, 5)) + "*")
+            elif r < 0.7:
+                terms.append(word(rng.randint(1, 5)))
+            else:
+                second = rng.choice([word(rng.randint(1, 5)), word(rng.randint(0, 3)) + "*", "*"])
+                terms.append(f"{head} {second}" if second != "*" else f"{head} * {word(2)}")
+        items.append(list(dict.fromkeys(terms)))
+    vocabulary = [word(rng.randint(1, 9)) for _ in range(30_000)] + ["no", "not"] * 2000
+    texts = [" " + "  ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 60))) + " " for _ in range(1500)]
+    expected = regex_counts(items, texts)
+    assert native_counts(items, texts) == expected
+    assert sum(map(sum, expected)) > 10_000  # dense: the test does count
+
+
+@built
 def test_chunks_slices_and_nulls():
     terms = [["a b", "ab*"]]
     texts = [random_text(random.Random(i)) for i in range(300)]

@@ -79,8 +79,17 @@ def quanteda_data(codebook: Codebook, values_of, notes: list[str]) -> dict:
     for item in codebook.items:
         children.setdefault(item.parent, []).append(item)
 
+    def runnable(item, value: str) -> bool:
+        if "*" not in value.split():
+            return True
+        notes.append(
+            f"item {item.id!r}: {value!r}: quanteda matches a lone '*' by expanding every sequence of vocabulary "
+            "types it may stand for (millions on a large corpus); not exported"
+        )
+        return False
+
     def entry(item) -> list[str] | dict:
-        values = values_of(item)
+        values = [value for value in values_of(item) if runnable(item, value)]
         kids = children.get(item.id, [])
         if not kids:
             return values

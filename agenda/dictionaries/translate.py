@@ -6,10 +6,11 @@ each value from quanteda's glob semantics to our rules:
 
 - a value is a sequence of tokens (whitespace separates words); a lone `*` is any one token;
   `*` elsewhere is any run of characters within the token; `?` is exactly one character;
-- a value whose glob our term syntax expresses exactly becomes a term;
-- a value with `?`, or with a `*` in a word followed by another word (quanteda's `*` runs on over
-  an apostrophe inside one token: `nation* defen*` matches "nation's defense", where our tokens
-  are `nation ' s defense`) becomes a pattern over our token string that reproduces the match.
+- a value whose glob our term syntax expresses exactly becomes a term: all but those with `?`,
+  since the codebook keeps words whole as dictionary tools do (`tokens: {hyphens: join,
+  apostrophes: join}`: "self-government", "won't" and "nation's" are one token each, so LSD's
+  `won` does not count in "won't", and `nation* defen*` matches "nation's defense");
+- a value with `?` becomes a pattern over our token string that reproduces the match.
 
 What cannot be translated exactly is written to the report, never silently dropped.
 """
@@ -22,21 +23,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agenda.codebook import reserved_id
+from agenda.codebook import Joins, reserved_id
 from agenda.errors import AgendaError
 from agenda.readable import regular_file
 from agenda.yamlsafe import MAX_DEPTH
 
 ID_MAX = 32
 LABEL_MAX = 80
-# Pattern pieces: one character of a token; a glob `*` that runs on over an apostrophe inside one
-# quanteda token (our tokenizer splits "nation's" into `nation ' s`), inside or at the end of a word;
-# a lone `*` word (one quanteda token).
+# Pattern pieces: one character of a token; a glob `*` (any run of characters within a token); a
+# lone `*` word (any one token).
 PATTERN_CHAR = r"\S"
-PATTERN_STAR_MID = r"\S*(?:\s+'\s+\S*)*"
-PATTERN_STAR_END = r"\S*(?:\s+'\s+\S+)*"
-PATTERN_ANY_TOKEN = r"\S+(?:\s+'\s+\S+)*"
+PATTERN_STAR = r"\S*"
+PATTERN_ANY_TOKEN = r"\S+"
 TOKEN_JOIN = r"\s{2,}"  # between our tokens inside one word (`\s+` separates words)
+# Dictionary tools keep a word with an inner hyphen or apostrophe whole ("self-government", "won't").
+TOKENS = {"hyphens": "join", "apostrophes": "join"}
 
 
 @dataclass
@@ -110,12 +111,8 @@ def _words(value: str) -> list[str]:
 
 
 def needs_pattern(value: str) -> bool:
-    """Whether a glob value needs a pattern to keep quanteda's meaning."""
-    words = _words(value)
-    if any("?" in word for word in words):
-        return True
-    # A `*` in a word followed by another word may need to run on over "'s" within one token.
-    return any("*" in word and set(word) != {"*"} for word in words[:-1])
+    """Whether a glob value needs a pattern to keep quanteda's meaning: `?`, which terms cannot say."""
+    return "?" in value
 
 
 def glob_pattern(value: str) -> str:
@@ -129,11 +126,11 @@ def glob_pattern(value: str) -> str:
             continue
         parts = re.split(r"([*?])", word)
         literals = [p for p in parts if p and p not in "*?"]
-        tokens = dict(zip(literals, tokenize_strings(literals, join_hyphens=True))) if literals else {}
+        tokens = dict(zip(literals, tokenize_strings(literals, joins=Joins(True, True)))) if literals else {}
         out = []
-        for i, part in enumerate(parts):
+        for part in parts:
             if part == "*":
-                out.append(PATTERN_STAR_END if not any(parts[i + 1 :]) else PATTERN_STAR_MID)
+                out.append(PATTERN_STAR)
             elif part == "?":
                 out.append(PATTERN_CHAR)
             elif part:
@@ -248,8 +245,7 @@ def build_codebook(keys: list[Key], source: str | Path, fmt: str, report: Import
         "codebook": cid,
         "version": "1.0.0",
         "title": f"{Path(source).name} (imported from {fmt})",
-        # Dictionary tools keep a hyphenated word as one token ("self-government", "Union-loving").
-        "tokens": {"hyphens": "join"},
+        "tokens": dict(TOKENS),
         "items": items,
     }
 
@@ -281,13 +277,7 @@ def pattern_glob(pattern: str) -> str | None:
     """The glob value a pattern written by `glob_pattern` came from; None for any other pattern."""
     if not (pattern.startswith(r"\s") and pattern.endswith(r"\s")) or len(pattern) < 4:
         return None
-    body = (
-        pattern[2:-2]
-        .replace(PATTERN_ANY_TOKEN, "\x00")
-        .replace(PATTERN_STAR_MID, "\x01")
-        .replace(PATTERN_STAR_END, "\x01")
-        .replace(PATTERN_CHAR, "\x02")
-    )
+    body = pattern[2:-2].replace(PATTERN_ANY_TOKEN, "\x00").replace(PATTERN_STAR, "\x01").replace(PATTERN_CHAR, "\x02")
     words = []
     for word in body.split(r"\s+"):
         if word == "\x00":

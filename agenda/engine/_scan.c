@@ -242,6 +242,9 @@ typedef struct {
     uint32_t *edge_child;
     uint64_t edge_mask;
     uint32_t *cands; /* the terms of each node, in term order */
+    /* Per term, a filter on its second token: its first four bytes (spaces after its end), under
+     * mask2 (0 for a term of one token, or a second token that starts with `*`). */
+    uint32_t *key2, *mask2;
     /* A filter on the first four bytes of a token (spaces after its end): bit sig_bit(bytes) is set
      * when some first token may start so; first fragments shorter than that use short_starts. */
     uint8_t sig[1 << (SIG_BITS - 3)];
@@ -288,6 +291,8 @@ static void scanner_free(Scanner *sc) {
     free(sc->edge_keys);
     free(sc->edge_child);
     free(sc->cands);
+    free(sc->key2);
+    free(sc->mask2);
     free(sc);
 }
 
@@ -337,6 +342,28 @@ static int trie_build(Scanner *sc, uint32_t *node_of) {
         Node *node = &sc->nodes[node_of[i]];
         if (sc->patterns[sc->terms[i].first].n == 1) sc->cands[node->exact + node->n_exact++] = i;
         else sc->cands[node->prefix + node->n_prefix++] = i;
+    }
+    return 0;
+}
+
+/* key2 and mask2 of every term. */
+static int second_filter(Scanner *sc) {
+    sc->key2 = calloc(sc->n_terms ? sc->n_terms : 1, sizeof(uint32_t));
+    sc->mask2 = calloc(sc->n_terms ? sc->n_terms : 1, sizeof(uint32_t));
+    if (!sc->key2 || !sc->mask2) return -1;
+    for (uint32_t i = 0; i < sc->n_terms; i++) {
+        if (sc->terms[i].n < 2) continue;
+        const TokenPattern *second = &sc->patterns[sc->terms[i].first + 1];
+        uint32_t len = sc->frag_len[second->first];
+        const char *key = sc->pool + sc->frag_off[second->first];
+        if (second->n == 1) { /* the whole token */
+            sc->key2[i] = first_four(key, len, 0);
+            sc->mask2[i] = 0xFFFFFFFFU;
+        } else if (len) { /* a token that starts with key: its first bytes, up to four */
+            uint32_t n = len < 4 ? len : 4;
+            memcpy(&sc->key2[i], key, n);
+            sc->mask2[i] = n == 4 ? 0xFFFFFFFFU : (1U << (8 * n)) - 1;
+        }
     }
     return 0;
 }
@@ -428,7 +455,7 @@ static PyObject *scan_compile(PyObject *self, PyObject *args) {
             return NULL;
         }
     }
-    int failed = trie_build(sc, node_of);
+    int failed = trie_build(sc, node_of) || second_filter(sc);
     free(node_of);
     if (failed) {
         scanner_free(sc);
@@ -465,68 +492,56 @@ static int pattern_matches(const Scanner *sc, const TokenPattern *p, const char 
     return 1;
 }
 
+/* The batch's vocabulary: every token type seen, each resolved once to the terms (in term order)
+ * whose first token pattern it matches. A token is then a hash lookup, however many terms there
+ * are; the byte trie is walked once per type, not once per token. */
+typedef struct {
+    uint32_t hash; /* 0: an empty slot */
+    uint32_t len;  /* the type's bytes, at off in the pool */
+    uint32_t off;
+    uint32_t cand; /* in the vocabulary's cands: how many terms, then the terms */
+} TypeSlot;
+
+typedef struct {
+    TypeSlot *slots;
+    size_t mask, used;
+    char *pool;
+    size_t pool_used, pool_cap;
+    uint32_t *cands;
+    size_t cands_used, cands_cap;
+} Vocab;
+
 typedef struct {
     uint32_t *cand;
     size_t cap_cand;
     size_t *next_free; /* per item: the byte offset a next match may start at */
+    Vocab vocab;
 } Scratch;
+
+static void vocab_free(Vocab *v) {
+    free(v->slots);
+    free(v->pool);
+    free(v->cands);
+}
+
+/* buf (of *cap elements of size bytes) with room for need elements: buf itself, or a grown copy
+ * (*cap updated); NULL when out of memory (buf is then left as it was). need is at least 1. */
+static void *grow(void *buf, size_t *cap, size_t need, size_t size) {
+    if (need <= *cap) return buf;
+    size_t cap2 = *cap ? *cap : 1024;
+    while (cap2 < need) cap2 *= 2;
+    void *grown = realloc(buf, cap2 * size);
+    if (grown) *cap = cap2;
+    return grown;
+}
 
 static int add_cands(Scratch *w, size_t *n, const uint32_t *cands, uint32_t count) {
     if (!count) return 0;
-    if (*n + count > w->cap_cand) {
-        size_t cap = w->cap_cand ? w->cap_cand : 64;
-        while (cap < *n + count) cap *= 2;
-        uint32_t *cand = realloc(w->cand, cap * sizeof(uint32_t));
-        if (!cand) return -1;
-        w->cand = cand;
-        w->cap_cand = cap;
-    }
+    uint32_t *cand = grow(w->cand, &w->cap_cand, *n + count, sizeof(uint32_t));
+    if (!cand) return -1;
+    w->cand = cand;
     memcpy(w->cand + *n, cands, sizeof(uint32_t) * count);
     *n += count;
-    return 0;
-}
-
-static inline size_t token_end(const char *text, size_t len, size_t at) {
-    while (at < len && text[at] != ' ') at++;
-    return at;
-}
-
-/* Count the terms that start at the token at pos; the item's next match starts after each. */
-static int match_at(const Scanner *sc, Scratch *w, const char *text, size_t len, size_t pos, uint32_t *counts,
-                    size_t stride) {
-    const char *tok = text + pos;
-    size_t end = token_end(text, len, pos), tlen = end - pos;
-    size_t nc = 0;
-    uint32_t node = 0;
-    for (size_t b = 0; b < tlen; b++) {
-        node = child(sc, node, (unsigned char)tok[b]);
-        if (!node) break;
-        const Node *n = &sc->nodes[node];
-        if (add_cands(w, &nc, sc->cands + n->prefix, n->n_prefix)) return -1;
-        if (b + 1 == tlen && add_cands(w, &nc, sc->cands + n->exact, n->n_exact)) return -1;
-    }
-    for (size_t c = 1; c < nc; c++) /* a few candidates: insertion sort into term order */
-        for (size_t d = c; d > 0 && w->cand[d - 1] > w->cand[d]; d--) {
-            uint32_t t = w->cand[d];
-            w->cand[d] = w->cand[d - 1];
-            w->cand[d - 1] = t;
-        }
-    for (size_t c = 0; c < nc; c++) {
-        const Term *term = &sc->terms[w->cand[c]];
-        if (w->next_free[term->item] > pos) continue;
-        int ok = pattern_matches(sc, &sc->patterns[term->first], tok, tlen);
-        size_t last = end;
-        for (uint32_t p = 1; ok && p < term->n; p++) {
-            size_t next = last;
-            while (next < len && text[next] == ' ') next++;
-            last = token_end(text, len, next);
-            ok = next < len && pattern_matches(sc, &sc->patterns[term->first + p], text + next, last - next);
-        }
-        if (ok) {
-            counts[term->item * stride]++;
-            w->next_free[term->item] = last;
-        }
-    }
     return 0;
 }
 
@@ -543,10 +558,154 @@ static inline uint64_t non_space(uint64_t v) {
     return (((x & low7) + low7) | x) & ~low7;
 }
 
-/* Count the terms of every item in one token string; counts[item * stride] += hits. Tokens are
+static inline size_t token_end(const char *text, size_t len, size_t at) {
+    for (; at + 8 <= len; at += 8) {
+        uint64_t spaces = ~non_space(load64(text + at)) & 0x8080808080808080ULL;
+        if (spaces) return at + (ctz64(spaces) >> 3);
+    }
+    while (at < len && text[at] != ' ') at++;
+    return at;
+}
+
+/* A hash of a token's bytes, never 0. */
+static inline uint32_t token_hash(const char *s, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        h = (h ^ load64(s + i)) * 0xFF51AFD7ED558CCDULL;
+        h ^= h >> 32;
+    }
+    if (i < n) {
+        uint64_t v = 0;
+        memcpy(&v, s + i, n - i);
+        h = (h ^ v) * 0xC4CEB9FE1A85EC53ULL;
+    }
+    h ^= h >> 29;
+    return (uint32_t)(h >> 32) | 1;
+}
+
+/* The terms whose first token pattern token tok (tlen bytes) matches, in term order, into w->cand. */
+static int resolve_type(const Scanner *sc, Scratch *w, const char *tok, size_t tlen, size_t *nc) {
+    uint32_t node = 0;
+    *nc = 0;
+    for (size_t b = 0; b < tlen; b++) {
+        node = child(sc, node, (unsigned char)tok[b]);
+        if (!node) break;
+        const Node *n = &sc->nodes[node];
+        if (add_cands(w, nc, sc->cands + n->prefix, n->n_prefix)) return -1;
+        if (b + 1 == tlen && add_cands(w, nc, sc->cands + n->exact, n->n_exact)) return -1;
+    }
+    size_t kept = 0;
+    for (size_t c = 0; c < *nc; c++)
+        if (pattern_matches(sc, &sc->patterns[sc->terms[w->cand[c]].first], tok, tlen)) w->cand[kept++] = w->cand[c];
+    *nc = kept;
+    for (size_t c = 1; c < kept; c++) /* a few candidates: insertion sort into term order */
+        for (size_t d = c; d > 0 && w->cand[d - 1] > w->cand[d]; d--) {
+            uint32_t t = w->cand[d];
+            w->cand[d] = w->cand[d - 1];
+            w->cand[d - 1] = t;
+        }
+    return 0;
+}
+
+static int vocab_rehash(Vocab *v) {
+    size_t size = v->slots ? 2 * (v->mask + 1) : 1 << 14;
+    TypeSlot *slots = calloc(size, sizeof(TypeSlot));
+    if (!slots) return -1;
+    if (v->slots)
+        for (size_t i = 0; i <= v->mask; i++) {
+            if (!v->slots[i].hash) continue;
+            size_t j = v->slots[i].hash & (size - 1);
+            while (slots[j].hash) j = (j + 1) & (size - 1);
+            slots[j] = v->slots[i];
+        }
+    free(v->slots);
+    v->slots = slots;
+    v->mask = size - 1;
+    return 0;
+}
+
+/* Whether a and b hold the same n bytes: most tokens are short, shorter than a call of memcmp. */
+static inline int same_bytes(const char *a, const char *b, size_t n) {
+    if (n > 16) return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+/* The terms whose first token pattern the token tok (tlen bytes) matches: how many, then the
+ * terms, in term order; resolved on the token type's first sight. NULL when out of memory. */
+static const uint32_t *type_cands(const Scanner *sc, Scratch *w, const char *tok, size_t tlen) {
+    Vocab *v = &w->vocab;
+    uint32_t h = token_hash(tok, tlen);
+    size_t i = h & v->mask;
+    for (;; i = (i + 1) & v->mask) {
+        const TypeSlot *slot = &v->slots[i];
+        if (!slot->hash) break;
+        if (slot->hash == h && slot->len == tlen && same_bytes(v->pool + slot->off, tok, tlen))
+            return v->cands + slot->cand;
+    }
+    size_t nc;
+    if (tlen >= UINT32_MAX || resolve_type(sc, w, tok, tlen, &nc)) return NULL;
+    if (v->pool_used + tlen >= UINT32_MAX || v->cands_used + nc + 1 >= UINT32_MAX) return NULL;
+    char *pool = grow(v->pool, &v->pool_cap, v->pool_used + tlen, 1);
+    if (!pool) return NULL;
+    v->pool = pool;
+    uint32_t *cands = grow(v->cands, &v->cands_cap, v->cands_used + nc + 1, sizeof(uint32_t));
+    if (!cands) return NULL;
+    v->cands = cands;
+    if (2 * (v->used + 1) > v->mask + 1) {
+        if (vocab_rehash(v)) return NULL;
+        i = h & v->mask;
+        while (v->slots[i].hash) i = (i + 1) & v->mask;
+    }
+    TypeSlot *slot = &v->slots[i];
+    slot->hash = h;
+    slot->len = (uint32_t)tlen;
+    slot->off = (uint32_t)v->pool_used;
+    slot->cand = (uint32_t)v->cands_used;
+    memcpy(v->pool + v->pool_used, tok, tlen);
+    v->cands[v->cands_used] = (uint32_t)nc;
+    if (nc) memcpy(v->cands + v->cands_used + 1, w->cand, nc * sizeof(uint32_t));
+    v->pool_used += tlen;
+    v->cands_used += nc + 1;
+    v->used++;
+    return v->cands + slot->cand;
+}
+
+/* Count the terms that start at the token at pos; the item's next match starts after each. */
+static int match_at(const Scanner *sc, Scratch *w, const char *text, size_t len, size_t pos, uint32_t *counts) {
+    size_t end = token_end(text, len, pos);
+    const uint32_t *cands = type_cands(sc, w, text + pos, end - pos);
+    if (!cands) return -1;
+    if (!cands[0]) return 0;
+    size_t second = end;
+    while (second < len && text[second] == ' ') second++;
+    uint32_t four2 = second < len ? first_four(text, len, second) : 0x20202020U;
+    for (uint32_t c = 1; c <= cands[0]; c++) {
+        uint32_t t = cands[c];
+        if ((four2 ^ sc->key2[t]) & sc->mask2[t]) continue;
+        const Term *term = &sc->terms[t];
+        if (w->next_free[term->item] > pos) continue;
+        int ok = 1;
+        size_t last = end;
+        for (uint32_t p = 1; ok && p < term->n; p++) {
+            size_t next = last;
+            while (next < len && text[next] == ' ') next++;
+            last = token_end(text, len, next);
+            ok = next < len && pattern_matches(sc, &sc->patterns[term->first + p], text + next, last - next);
+        }
+        if (ok) {
+            counts[term->item]++;
+            w->next_free[term->item] = last;
+        }
+    }
+    return 0;
+}
+
+/* Count the terms of every item in one token string; counts[item] += hits. Tokens are
  * found eight bytes at a time, and only those whose first bytes may start some term are looked up. */
-static int scan_string(const Scanner *sc, Scratch *w, const char *text, size_t len, uint32_t *counts,
-                       size_t stride) {
+static int scan_string(const Scanner *sc, Scratch *w, const char *text, size_t len, uint32_t *counts) {
     for (uint32_t it = 0; it < sc->n_items; it++) w->next_free[it] = 0;
     uint64_t before = 0; /* bit 7: the byte before this word is not a space */
     for (size_t base = 0; base < len; base += 8) {
@@ -569,7 +728,7 @@ static int scan_string(const Scanner *sc, Scratch *w, const char *text, size_t l
                 !(sc->has_short && pos + 1 < len &&
                   has_bit(sc->short_starts, (uint32_t)(unsigned char)text[pos] << 8 | (unsigned char)text[pos + 1])))
                 continue;
-            if (match_at(sc, w, text, len, pos, counts, stride)) return -1;
+            if (match_at(sc, w, text, len, pos, counts)) return -1;
         }
     }
     return 0;
@@ -588,7 +747,7 @@ static int count_array(void *ctx, char format, const struct ArrowArray *a, size_
     for (int64_t r = 0; r < a->length; r++) {
         const char *s;
         size_t len;
-        if (string_at(format, a, r, &s, &len) && scan_string(c->sc, &c->w, s, len, c->counts + row0 + r, c->n_rows))
+        if (string_at(format, a, r, &s, &len) && scan_string(c->sc, &c->w, s, len, c->counts + (row0 + (size_t)r) * c->sc->n_items))
             return -1;
     }
     return 0;
@@ -607,10 +766,11 @@ static PyObject *scan_count(PyObject *self, PyObject *args) {
     PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(cells * sizeof(uint32_t)));
     Counting c = {sc, {0}, NULL, (size_t)n_rows};
     c.w.next_free = malloc(sizeof(size_t) * (sc->n_items ? sc->n_items : 1));
-    if (!out || !c.w.next_free) {
+    if (!out || !c.w.next_free || vocab_rehash(&c.w.vocab)) {
         stream->release(stream);
         Py_XDECREF(out);
         free(c.w.next_free);
+        vocab_free(&c.w.vocab);
         return out ? PyErr_NoMemory() : NULL;
     }
     c.counts = (uint32_t *)PyBytes_AS_STRING(out);
@@ -618,6 +778,7 @@ static PyObject *scan_count(PyObject *self, PyObject *args) {
     int failed = each_array(stream, format, n_rows, count_array, &c);
     free(c.w.cand);
     free(c.w.next_free);
+    vocab_free(&c.w.vocab);
     if (failed) {
         Py_DECREF(out);
         return NULL;
@@ -637,6 +798,7 @@ static PyObject *scan_count(PyObject *self, PyObject *args) {
 #define SPACE 2
 #define WORD 4
 #define MAPPED 8
+#define JOINS 16 /* kept in a word (as joined[cp]) between two word characters: tokens: {hyphens: join} */
 
 typedef struct {
     uint8_t kind[0x10000];
@@ -646,6 +808,7 @@ typedef struct {
     char *pool;       /* the mappings, with 16 bytes to spare after the last */
     char ascii_out[128][8]; /* what each ASCII character becomes (at most 8 bytes), and its length */
     uint8_t ascii_len[128];
+    char joined[0x10000]; /* what a JOINS character is written as inside a word */
 } Tokenizer;
 
 static void tokenizer_capsule_free(PyObject *capsule) {
@@ -656,8 +819,8 @@ static void tokenizer_capsule_free(PyObject *capsule) {
 
 static PyObject *tokenizer_compile(PyObject *self, PyObject *args) {
     Py_buffer kind;
-    PyObject *map;
-    if (!PyArg_ParseTuple(args, "y*O!", &kind, &PyDict_Type, &map)) return NULL;
+    PyObject *map, *joined;
+    if (!PyArg_ParseTuple(args, "y*O!O!", &kind, &PyDict_Type, &map, &PyDict_Type, &joined)) return NULL;
     if (kind.len != 0x10000) {
         PyBuffer_Release(&kind);
         PyErr_SetString(PyExc_ValueError, "kind holds one byte per code point below U+10000");
@@ -693,6 +856,18 @@ static PyObject *tokenizer_compile(PyObject *self, PyObject *args) {
         tk->kind[cp] |= MAPPED;
         used += len;
         if (len > tk->max_out) tk->max_out = len;
+    }
+    pos = 0;
+    while (PyDict_Next(joined, &pos, &key, &value)) {
+        long cp = PyLong_AsLong(key);
+        if (cp < 0 || cp >= 0x10000 || !PyBytes_Check(value) || PyBytes_GET_SIZE(value) != 1) {
+            free(tk->pool);
+            free(tk);
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "joined: code point below U+10000 to one byte");
+            return NULL;
+        }
+        tk->kind[cp] |= JOINS;
+        tk->joined[cp] = PyBytes_AS_STRING(value)[0];
     }
     for (uint32_t c = 0; c < 128; c++) {
         uint32_t len = tk->kind[c] & MAPPED ? tk->rep_len[c] : 1;
@@ -807,10 +982,12 @@ static int normalize_array(void *ctx, char format, const struct ArrowArray *a, s
             size_t start = n->used;
             char *o = n->data + n->used;
             if (simple) *o++ = ' ';
+            uint8_t before = 0; /* the kind of the character before */
             for (size_t i = 0; simple && i < len;) {
                 uint32_t c = s[i];
-                if (c < 0x80) {
-                    simple = tk->kind[c] & SIMPLE;
+                if (c < 0x80 && !(tk->kind[c] & JOINS)) {
+                    before = tk->kind[c];
+                    simple = before & SIMPLE;
                     memcpy(o, tk->ascii_out[c], 8);
                     o += tk->ascii_len[c];
                     i++;
@@ -818,9 +995,16 @@ static int normalize_array(void *ctx, char format, const struct ArrowArray *a, s
                 }
                 size_t at = i;
                 uint32_t cp = next_code_point(s, len, &i);
-                uint8_t k = kind_of(tk, cp);
+                uint8_t k = kind_of(tk, cp), after = 0;
+                if (k & JOINS && before & WORD && i < len) {
+                    size_t next = i;
+                    after = kind_of(tk, next_code_point(s, len, &next));
+                }
+                before = k;
                 if (!(k & SIMPLE)) {
                     simple = 0;
+                } else if (after & WORD) {
+                    *o++ = tk->joined[cp];
                 } else if (k & MAPPED) {
                     uint32_t rep_len = tk->rep_len[cp];
                     memcpy(o, tk->pool + tk->rep_off[cp], rep_len <= 16 ? 16 : rep_len);
@@ -1201,7 +1385,7 @@ static PyMethodDef methods[] = {
     {"compile", scan_compile, METH_VARARGS,
      "compile(n_items, terms) -> scanner: terms in each item's order, as (item, [[fragment bytes, ...], ...])"},
     {"count", scan_count, METH_VARARGS,
-     "count(scanner, arrow_stream_capsule, n_rows) -> bytes: uint32 counts, item by item, n_rows each"},
+     "count(scanner, arrow_stream_capsule, n_rows) -> bytes: uint32 counts, row by row, one per item"},
     {"tokenizer", tokenizer_compile, METH_VARARGS,
      "tokenizer(kind, map) -> tokenizer: kind[code point] flags (1 simple, 2 space, 4 word), map {code point: bytes}"},
     {"normalize", tokenizer_run, METH_VARARGS,

@@ -16,7 +16,7 @@ from functools import cache
 
 import polars as pl
 
-from agenda.codebook import Codebook, Item, Rule
+from agenda.codebook import NO_JOINS, Codebook, Item, Joins, Rule
 from agenda.engine.context import rule_column
 from agenda.engine.events import counted_together, item_hits
 from agenda.engine.literals import literal_sets
@@ -148,7 +148,7 @@ class CompiledItem:
         units: pl.DataFrame,
         candidates: pl.Series,
         excludes: bool,
-        join_hyphens: bool = False,
+        joins: Joins = NO_JOINS,
         screens: ScreenBits | None = None,
     ) -> pl.Series:
         """Which rule triggers (or exclusion triggers) match in each candidate unit (of units, with TEXT and text).
@@ -176,7 +176,7 @@ class CompiledItem:
             rows = rows.filter(part.str.contains(trigger.regex)) if len(part) else rows
             if trigger.confirm and len(rows):
                 raw = units["text"].gather(candidates.gather(rows)).to_frame("text").lazy()
-                kept = add_tokens(raw, "text", TEXT_CS, True, join_hyphens).collect()
+                kept = add_tokens(raw, "text", TEXT_CS, True, joins).collect()
                 rows = rows.filter(kept[TEXT_CS].str.contains(trigger.confirm))
             if len(rows):
                 signature = signature.scatter(rows, signature.gather(rows) | (1 << min(i, MAX_TRIGGER_BIT)))
@@ -365,10 +365,19 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
     tokens: dict[tuple[str, bool], list[str]] = {}
     for cs in (False, True):
         strings = sorted(p for p, c in pieces if c == cs)
-        tokens.update({(s, cs): toks for s, toks in zip(strings, tokenize_strings(strings, cs, codebook.join_hyphens))})
+        tokens.update({(s, cs): toks for s, toks in zip(strings, tokenize_strings(strings, cs, codebook.joins))})
+
+    # A big dictionary's terms recur (in several items, and as rules, folded rules and fast terms
+    # of one item): each term's tokens, token patterns and regexes are made once.
+    words: dict[tuple[str, bool], list[list[list[str]]]] = {}
+    term_regexes: dict[tuple[str, bool, bool], str] = {}
+    patterns_of: dict[str, tuple[tuple[str, ...], ...]] = {}
 
     def words_of(rule: Rule, cs: bool) -> list[list[list[str]]]:
-        return [[tokens[(p, cs)] for p in word] for word in _word_pieces(rule.text)]
+        key = (rule.text, cs)
+        if key not in words:
+            words[key] = [[tokens[(p, cs)] for p in word] for word in _word_pieces(rule.text)]
+        return words[key]
 
     def rule_regex(item: Item, rule: Rule, case_kept_text: bool, fold: bool = False) -> str:
         """The rule's regex for the case-kept or the lower-cased string; fold ignores case_sensitive."""
@@ -378,10 +387,18 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
             checks.append((regex, f"{codebook.source}: item {item.id!r}: invalid pattern {rule.text!r}"))
             user_patterns.append((regex, f"{codebook.source}: item {item.id!r}: pattern {rule.text!r}"))
             return regex
-        words = words_of(rule, cs)
-        if not any(len(word) > 1 or word[0] for word in words):
-            raise AgendaError(f"{codebook.source}: item {item.id!r}: empty term {rule.text!r}")
-        return term_regex(words, wrap_ci=case_kept_text and not cs)
+        key = (rule.text, cs, case_kept_text and not cs)
+        if key not in term_regexes:
+            pieces = words_of(rule, cs)
+            if not any(len(word) > 1 or word[0] for word in pieces):
+                raise AgendaError(f"{codebook.source}: item {item.id!r}: empty term {rule.text!r}")
+            term_regexes[key] = term_regex(pieces, wrap_ci=key[2])
+        return term_regexes[key]
+
+    def token_patterns(rule: Rule) -> tuple[tuple[str, ...], ...]:
+        if rule.text not in patterns_of:
+            patterns_of[rule.text] = term_patterns(words_of(rule, False))
+        return patterns_of[rule.text]
 
     def group_regex(item: Item, group: tuple[Rule, ...], case_kept_text: bool) -> str:
         """On the case-kept string, or case folded on the lower-cased string (as a trigger must be)."""
@@ -451,7 +468,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
                 best.append(found[0] if found else None)
         screen = frozenset().union(*best) if best and all(best) else None
         folded_rules = tuple(folded_all.items())
-        patterns = tuple(term_patterns(words_of(r, False)) for r, _ in fast_terms)
+        patterns = tuple(token_patterns(r) for r, _ in fast_terms)
         result = CompiledItem(
             item,
             item_cs,
@@ -468,12 +485,26 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
         for c in combined + near_excludes:
             for regex in c.case_kept + c.lowered:
                 checks.append((regex, f"{codebook.source}: item {item.id!r}: rule {c.rule.display!r} does not compile"))
+        plain = not item_cs and all(r.kind == "term" for r, _ in rules + exclude)
         for regex in filter(None, (result.regex, result.exclude_regex)):
-            checks.append((regex, f"{codebook.source}: item {item.id!r}: rules do not compile"))
+            if not plain or _may_be_too_big(regex):
+                checks.append((regex, f"{codebook.source}: item {item.id!r}: rules do not compile"))
         compiled.append(result)
     _raise_first_invalid(checks)
     refuse_empty_matches(user_patterns)
     return tuple(compiled)
+
+
+# An alternation of case-insensitive terms compiles to about 1.4 KB per `*` (a class of all but two
+# characters), so polars' limit of 10 MB is reached at about 7,000 of them; the literals add little
+# (300,000 words compile). Below MAX_UNCHECKED_GLOBS such an alternation needs no check at load time,
+# which is most of a big dictionary's checking time.
+MAX_UNCHECKED_GLOBS = 1000
+
+
+def _may_be_too_big(regex: str) -> bool:
+    """Whether an alternation of terms may exceed polars' regex size limit."""
+    return regex.count(GLOB) + regex.count(ANY_TOKEN) >= MAX_UNCHECKED_GLOBS
 
 
 def _raise_first_invalid(checks: list[tuple[str, str]]) -> None:
@@ -549,18 +580,18 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
         signature = pl.zeros(units.height, pl.Int64, eager=True)
         if c.rule_triggers:
             candidates = screened.get(c.item.id, everywhere)
-            found = c.triggered(units, candidates, False, codebook.join_hyphens, screens)
+            found = c.triggered(units, candidates, False, codebook.joins, screens)
             signature = signature.scatter(candidates, found)
         if c.all_excludes:  # only where the item has hits
             candidates = ((units[c.item.id] > 0) | (signature > 0)).arg_true()
-            found = c.triggered(units, candidates, True, codebook.join_hyphens, screens)
+            found = c.triggered(units, candidates, True, codebook.joins, screens)
             signature = signature.scatter(candidates, signature.gather(candidates) | found)
         if not c.integral:
             units = units.with_columns(pl.col(c.item.id).cast(pl.Float64))
         for rows, matched in counted_together(c, signature):
             subset = units.select(TEXT, "text")[rows]
             if any(r.case_sensitive for r in matched):
-                subset = add_tokens(subset.lazy(), "text", TEXT_CS, True, codebook.join_hyphens).collect()
+                subset = add_tokens(subset.lazy(), "text", TEXT_CS, True, codebook.joins).collect()
             dates = units[DATE].gather(rows) if c.item.dated else None
             exact, context = item_hits(subset, c, matched, dates, units[c.item.id].gather(rows))
             units = units.with_columns(units[c.item.id].scatter(rows, exact.cast(units[c.item.id].dtype)))
@@ -597,7 +628,7 @@ def add_token_columns(
 
     With case_kept=False the case-kept string is left for `add_hits` to make where needed.
     """
-    units = add_tokens(units, text, TEXT, join_hyphens=codebook.join_hyphens)
+    units = add_tokens(units, text, TEXT, joins=codebook.joins)
     if case_kept and any(c.case_sensitive for c in compile_codebook(codebook)):
-        units = add_tokens(units, text, TEXT_CS, True, codebook.join_hyphens)
+        units = add_tokens(units, text, TEXT_CS, True, codebook.joins)
     return units

@@ -18,6 +18,7 @@ from functools import cache
 
 import polars as pl
 
+from agenda.codebook import NO_JOINS, Joins
 from agenda.engine import scan
 
 # Folded before matching: typographic quotes and apostrophes to plain ones, Russian ё to е,
@@ -111,15 +112,26 @@ def escape(literal: str) -> str:
     return "".join("\\" + ch if ch in _META else ch for ch in literal)
 
 
-_RARE = f"[^\\w\\s{escape(''.join(PUNCTUATION))}]"
-# With tokens: {hyphens: join}, an in-word hyphen is held as a private-use character meanwhile.
-_JOINED = "\ue000"
-_HYPHEN_AFTER_WORD = r"(\w)[\-\u2010\u2011]"
-_RARE_JOINED = f"[^\\w\\s{escape(''.join(PUNCTUATION))}{_JOINED}]"
+# With tokens: {hyphens: join} or {apostrophes: join}, a hyphen or an apostrophe between two word
+# characters stays in the word (as "-" or "'"); it is held as a private-use character meanwhile.
+# (U+02BC, a letter and a word character itself, is folded and split as before.)
+JOINED_HYPHENS = "-\u2010\u2011"
+JOINED_APOSTROPHES = "'\u2019\u2018\u201b\u2032`\u00b4"
+_HELD = {"hyphens": ("\ue000", JOINED_HYPHENS, "-"), "apostrophes": ("\ue001", JOINED_APOSTROPHES, "'")}
+
+
+def _held(joins: Joins) -> list[tuple[str, str, str]]:
+    """(placeholder, joined characters, written as) of each kind of mark the joins keep in a word."""
+    return [held for kind, held in _HELD.items() if getattr(joins, kind)]
+
+
+def as_joins(joins: Joins | bool) -> Joins:
+    """Joins, from Joins or from a bool (which joins hyphens, the first tokens option)."""
+    return joins if isinstance(joins, Joins) else Joins(hyphens=bool(joins))
 
 
 def _general_tokens(
-    frame: pl.LazyFrame, text: str, out: str, case_sensitive: bool = False, join_hyphens: bool = False
+    frame: pl.LazyFrame, text: str, out: str, case_sensitive: bool = False, joins: Joins = NO_JOINS
 ) -> pl.LazyFrame:
     """The token string of any text, before padding: NFKC and a regex pass for rare punctuation
     where a unit needs them, lower-casing, then one Aho-Corasick pass for the common characters."""
@@ -130,14 +142,15 @@ def _general_tokens(
     if not case_sensitive:
         frame = frame.with_columns(col.str.to_lowercase())
     frame = frame.with_columns(col.str.replace_all(" ", "  ", literal=True))
-    if join_hyphens:  # a hyphen between two word characters is kept out of the pass below
-        frame = frame.with_columns(col.str.replace_all(_HYPHEN_AFTER_WORD, "${1}" + _JOINED))
-        frame = frame.with_columns(col.str.replace_all(_JOINED + r"(\W|$)", "-${1}"))
+    held = _held(joins)
+    for placeholder, marks, _ in held:  # a mark between two word characters is kept out of the pass below
+        frame = frame.with_columns(col.str.replace_all(f"(\\w)[{escape(marks)}]", "${1}" + placeholder))
+        frame = frame.with_columns(col.str.replace_all(placeholder + r"(\W|$)", f"{marks[0]}${{1}}"))
     frame = frame.with_columns(col.str.replace_many(list(_REPLACEMENTS), list(_REPLACEMENTS.values())))
-    rare = _RARE_JOINED if join_hyphens else _RARE
+    rare = f"[^\\w\\s{escape(''.join(PUNCTUATION))}{''.join(p for p, _, _ in held)}]"
     frame = frame.with_columns(pl.when(pl.col(flag)).then(col.str.replace_all(rare, "  $0  ")).otherwise(col))
-    if join_hyphens:
-        frame = frame.with_columns(col.str.replace_all(_JOINED, "-", literal=True))
+    for placeholder, _, written in held:
+        frame = frame.with_columns(col.str.replace_all(placeholder, written, literal=True))
     return frame.drop(flag)
 
 
@@ -174,49 +187,53 @@ def _padded(tokens: pl.Series) -> pl.Series:
 
 
 @cache
-def native_normalizer() -> scan.TextNormalizer:
+def native_normalizer(joins: Joins = NO_JOINS) -> scan.TextNormalizer:
     """The native token strings and word counts of simple units (see agenda.engine.scan), built once."""
-    return scan.TextNormalizer(_SIMPLE, _SIMPLE_MAP)
+    joined = {mark: written for _, marks, written in _held(joins) for mark in marks}
+    return scan.TextNormalizer(_SIMPLE, _SIMPLE_MAP, joined)
 
 
-def _token_series(text: pl.Series, case_sensitive: bool, join_hyphens: bool) -> pl.Series:
+def _token_series(text: pl.Series, case_sensitive: bool, joins: Joins) -> pl.Series:
     """Padded token strings of a column of text: the fast pass where it gives the same string.
 
     The fast pass is native (agenda.engine.scan) where it is built, one Aho-Corasick pass of polars
-    otherwise.
+    otherwise (which cannot tell a mark between two word characters, so joins take the general path).
     """
-    if case_sensitive or join_hyphens:
-        general = _general_tokens(text.to_frame("t").lazy(), "t", "o", case_sensitive, join_hyphens)
+    if case_sensitive or (joins and not scan.native()):
+        general = _general_tokens(text.to_frame("t").lazy(), "t", "o", case_sensitive, joins)
         return _padded(general.collect()["o"])
     if scan.native():
-        fast, rows = native_normalizer().tokens(text)
+        fast, rows = native_normalizer(joins).tokens(text)
     else:
         fast = _padded(text.str.replace_many(list(_SIMPLE_MAP), list(_SIMPLE_MAP.values())))
         rows = text.str.contains(_NOT_SIMPLE).arg_true()
     if len(rows):
-        general = _general_tokens(text.gather(rows).to_frame("t").lazy(), "t", "o").collect()["o"]
+        general = _general_tokens(text.gather(rows).to_frame("t").lazy(), "t", "o", False, joins).collect()["o"]
         fast = fast.scatter(rows, _padded(general))
     return fast
 
 
 def add_tokens(
-    frame: pl.LazyFrame, text: str, out: str, case_sensitive: bool = False, join_hyphens: bool = False
+    frame: pl.LazyFrame, text: str, out: str, case_sensitive: bool = False, joins: Joins | bool = NO_JOINS
 ) -> pl.LazyFrame:
     """Add column `out`: the padded token string of column `text`, which every rule is matched against.
 
     Units made only of simple characters (ASCII, and the letters of the Latin, Greek and Cyrillic
     scripts whose lower case needs no context) take one pass that doubles spaces, lower-cases
     and maps the common characters; the others take the general path (see `_general_tokens`),
-    which gives the same string where both apply.
+    which gives the same string where both apply. joins: the codebook's `tokens:` options.
     """
+    joins = as_joins(joins)
     tokens = pl.col(text).map_batches(
-        lambda s: _token_series(s, case_sensitive, join_hyphens), return_dtype=pl.String, is_elementwise=True
+        lambda s: _token_series(s, case_sensitive, joins), return_dtype=pl.String, is_elementwise=True
     )
     return frame.with_columns(tokens.alias(out))
 
 
-def tokenize_strings(strings: list[str], case_sensitive: bool = False, join_hyphens: bool = False) -> list[list[str]]:
+def tokenize_strings(
+    strings: list[str], case_sensitive: bool = False, joins: Joins | bool = NO_JOINS
+) -> list[list[str]]:
     """Tokens of each string, by the same expression the text goes through."""
     frame = pl.LazyFrame({"s": strings}, schema={"s": pl.String})
-    padded = add_tokens(frame, "s", "t", case_sensitive, join_hyphens).collect()["t"].to_list()
+    padded = add_tokens(frame, "s", "t", case_sensitive, joins).collect()["t"].to_list()
     return [p.split() for p in padded]

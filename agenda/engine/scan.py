@@ -46,8 +46,8 @@ class TermScanner:
     def count(self, tokens: pl.Series) -> list[pl.Series]:
         """Hits of each item's terms in each token string, as one UInt32 series per item."""
         counts = _scan.count(self._scanner, tokens.__arrow_c_stream__(), len(tokens))
-        table = np.frombuffer(counts, dtype=np.uint32).reshape(len(self.ids), len(tokens))
-        return [pl.Series(item_id, table[i]) for i, item_id in enumerate(self.ids)]
+        table = np.frombuffer(counts, dtype=np.uint32).reshape(len(tokens), len(self.ids))
+        return [pl.Series(item_id, np.ascontiguousarray(table[:, i])) for i, item_id in enumerate(self.ids)]
 
 
 class ScreenBits:
@@ -104,11 +104,13 @@ class TextNormalizer:
     """Token strings and word counts of units made only of simple characters.
 
     simple: the characters a unit may hold for the fast path; mapping: what each becomes in the
-    token string (others stay as they are). Which characters are spaces (`\\s`) and word
-    characters (`\\w`) is asked of polars' regex engine, so word counts agree with its regex.
+    token string (others stay as they are); joined: what each of some marks becomes instead when it
+    stands between two word characters (the codebook's `tokens:` joins). Which characters are
+    spaces (`\\s`) and word characters (`\\w`) is asked of polars' regex engine, so word counts
+    and joins agree with its regex.
     """
 
-    def __init__(self, simple: set[str], mapping: dict[str, str]):
+    def __init__(self, simple: set[str], mapping: dict[str, str], joined: dict[str, str] | None = None):
         chars = sorted(simple)
         probe = pl.Series(chars, dtype=pl.String)
         space = probe.str.contains(r"^\s$").to_list()
@@ -117,7 +119,8 @@ class TextNormalizer:
         for ch, is_space, is_word in zip(chars, space, word):
             kind[ord(ch)] = 1 | 2 * is_space | 4 * is_word
         replaced = {ord(k): v.encode() for k, v in mapping.items() if k != v}
-        self._tokenizer = _scan.tokenizer(bytes(kind), replaced)
+        joins = {ord(k): v.encode() for k, v in (joined or {}).items()}
+        self._tokenizer = _scan.tokenizer(bytes(kind), replaced, joins)
 
     def tokens(self, text: pl.Series) -> tuple[pl.Series, pl.Series]:
         """Padded token strings, and the rows left for the general path (their strings are empty)."""
