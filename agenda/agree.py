@@ -21,6 +21,7 @@ from agenda.codebook import Codebook, load_codebook
 from agenda.corpus import read_table
 from agenda.display import render
 from agenda.errors import AgendaError
+from agenda.rollup import descendants
 from agenda.sample import NO_ITEM, PROBABILITY, STRATUM
 from agenda.weighted import ratio_figures, stratified_bootstrap, weighted_totals
 
@@ -136,6 +137,13 @@ def _keyed(frame: pl.DataFrame, source: str, key: tuple[str, ...], single_doc: s
     if dup.height:
         raise AgendaError(f"{source}: unit {dup['unit'][0]} of {dup['doc_id'][0]!r} appears more than once")
     return keyed
+
+
+def _gold_code(gold: pl.DataFrame, source: str, item: str, codebook: Codebook | None) -> pl.Expr:
+    """A human code rolled up as the coded table is (agenda.rollup): a parent is coded when it or a
+    descendant the coder coded is, so a coder who codes the most specific item agrees with the table."""
+    members = descendants(codebook)[item] if codebook is not None and item in codebook.item_ids else [item]
+    return pl.any_horizontal(_codes(gold, source, m, gold=True) for m in members if m in gold.columns)
 
 
 def _codes(frame: pl.DataFrame, source: str, item: str, gold: bool = False) -> pl.Expr:
@@ -330,7 +338,7 @@ def agree(
             *[_codes(coded, coded_name, i).alias(f"c_{i}") for i in items],
             *[pl.col(i).cast(pl.Int64).alias(f"h_{i}") for i in items],
         )
-        g = gold.select(*KEY, *[_codes(gold, gold_name, i, gold=True).alias(f"g_{i}") for i in items])
+        g = gold.select(*KEY, *[_gold_code(gold, gold_name, i, codebook).alias(f"g_{i}") for i in items])
     strata = None
     if weights and PROBABILITY in coded.columns:
         units, strata = _design(coded, coded_name)

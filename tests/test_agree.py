@@ -215,3 +215,22 @@ def test_gold_files_keep_leading_zero_ids_and_refuse_codes_other_than_0_and_1(tm
     (tmp_path / "gold.csv").write_text("doc_id,unit,x\n01,1,1\n1,1,2\n")
     with pytest.raises(AgendaError, match=r"gold.csv: column 'x' is 2 at unit 1 of '1'; codes are 0 or 1"):
         agree(tmp_path / "coded.csv", tmp_path / "gold.csv", bootstrap=0)
+
+
+def test_gold_codes_roll_up_to_parents_as_the_coded_table_does(tmp_path):
+    """A coder who codes the subtopic agrees with the table's rolled-up parent (issue 16's one rule)."""
+    cb = tmp_path / "cb.yaml"
+    cb.write_text(
+        "codebook: c\nversion: '1'\nitems:\n"
+        "  - {id: economy, code: 1, label: Economy, terms: [economy]}\n"
+        "  - {id: taxes, code: 2, label: Taxes, parent: economy, terms: [tax*]}\n"
+    )
+    texts = ["Taxes rise again.", "The economy grew.", "Nothing happened here."]
+    coded = code(pl.DataFrame({"doc_id": ["d"], "text": ["\n\n".join(texts)]}), cb)
+    assert coded["economy"].to_list() == [1, 1, 0]  # rolled up: unit 1's tax counts for economy
+    # The coder codes only the most specific item: unit 1 taxes, unit 2 economy.
+    gold = pl.DataFrame({"doc_id": ["d"] * 3, "unit": [1, 2, 3], "economy": [0, 1, 0], "taxes": [1, 0, 0]})
+    rows = {r["item"]: r for r in agree(coded, gold, cb, bootstrap=0).items.iter_rows(named=True)}
+    # economy, rolled up on both sides: coded units 1, 2; gold units 1, 2 -> both 2, precision = recall = 1
+    assert (rows["economy"]["gold"], rows["economy"]["coded"], rows["economy"]["both"]) == (2, 2, 2)
+    assert (rows["taxes"]["gold"], rows["taxes"]["coded"], rows["taxes"]["both"]) == (1, 1, 1)
