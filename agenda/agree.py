@@ -139,11 +139,14 @@ def _keyed(frame: pl.DataFrame, source: str, key: tuple[str, ...], single_doc: s
     return keyed
 
 
-def _gold_code(gold: pl.DataFrame, source: str, item: str, codebook: Codebook | None) -> pl.Expr:
-    """A human code rolled up as the coded table is (agenda.rollup): a parent is coded when it or a
-    descendant the coder coded is, so a coder who codes the most specific item agrees with the table."""
-    members = descendants(codebook)[item] if codebook is not None and item in codebook.item_ids else [item]
-    return pl.any_horizontal(_codes(gold, source, m, gold=True) for m in members if m in gold.columns)
+def _gold_codes(gold: pl.DataFrame, source: str, items: list[str], codebook: Codebook | None) -> list[pl.Expr]:
+    """The human codes of items, rolled up as the coded table is (agenda.rollup): a parent is coded when
+    it or a descendant the coder coded is, so a coder who codes the most specific item agrees with the table.
+    Each gold column is checked once."""
+    families = descendants(codebook) if codebook is not None else {}
+    members = {i: [m for m in families.get(i, [i]) if m in gold.columns] for i in items}
+    codes = {m: _codes(gold, source, m, gold=True) for m in dict.fromkeys(m for ms in members.values() for m in ms)}
+    return [pl.any_horizontal(codes[m] for m in members[i]).alias(f"g_{i}") for i in items]
 
 
 def _codes(frame: pl.DataFrame, source: str, item: str, gold: bool = False) -> pl.Expr:
@@ -338,7 +341,7 @@ def agree(
             *[_codes(coded, coded_name, i).alias(f"c_{i}") for i in items],
             *[pl.col(i).cast(pl.Int64).alias(f"h_{i}") for i in items],
         )
-        g = gold.select(*KEY, *[_gold_code(gold, gold_name, i, codebook).alias(f"g_{i}") for i in items])
+        g = gold.select(*KEY, *_gold_codes(gold, gold_name, items, codebook))
     strata = None
     if weights and PROBABILITY in coded.columns:
         units, strata = _design(coded, coded_name)

@@ -1348,8 +1348,9 @@ def corrected_shares_command(shares_table, agreement, level, out):
 
     refuse_overwrite(output_files(out), [*input_files(shares_table), *input_files(agreement)])
     table = corrected_shares(shares_table, agreement, level)
-    hidden = ("measure", "label", "parent", "docs", "clusters", "words", "ci_low", "ci_high", "few_clusters")
-    keep = [c for c in table.columns if c not in (*hidden, "hits", "per_1000_words")]
+    hidden = {"measure", "label", "parent", "docs", "clusters", "words", "ci_low", "ci_high", "few_clusters"}
+    hidden |= {"hits", "per_1000_words"}
+    keep = [c for c in table.columns if c not in hidden]
     show(table.select(keep).with_columns(pl.col(pl.Float64).round(4)))
     if out:
         from agenda import __version__
