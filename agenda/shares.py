@@ -622,46 +622,31 @@ def _resample(group_index, starts, sizes, numerators, denominators):
     return draws
 
 
+# The columns of a shares table after its groups, in order; no --by column may be named like one.
+# words_with_item is there only for shares of words.
+SHARES_COLUMNS = (
+    *("measure", "item", "label", "parent", "docs", "clusters", "units", "units_with_item", "words"),
+    *("words_with_item", "share", "ci_low", "ci_high", "few_clusters", "hits", "per_1000_words"),
+)
+
+
 def _finish(table: pl.DataFrame, codebook: Codebook, groups: list[str], rows: list[str], measure: str) -> pl.DataFrame:
     labels = {item.id: item.label for item in codebook.items} | {NONE: NONE_LABEL}
     parents = {item.id: item.parent for item in codebook.items}
     order = {r: i for i, r in enumerate(rows)}
-    words = ["words_with_item"] if measure == "words" else []
+    columns = [c for c in SHARES_COLUMNS if c != "words_with_item" or measure == "words"]
     return (
         table.with_columns(
             pl.lit(measure).alias("measure"),
             pl.col("item").replace_strict(labels, return_dtype=pl.String).alias("label"),
             pl.col("item").replace_strict(parents, default=None, return_dtype=pl.String).alias("parent"),
             pl.col("item").replace_strict(order, return_dtype=pl.UInt32).alias("_order"),
+            pl.col("docs").cast(pl.Int64),
+            (pl.col("ci_low").is_not_null() & (pl.col("clusters") < MIN_CLUSTERS)).alias("few_clusters"),
         )
         .sort([*groups, "_order"], nulls_last=True)
-        .select(
-            *groups,
-            "measure",
-            "item",
-            "label",
-            "parent",
-            pl.col("docs").cast(pl.Int64),
-            "clusters",
-            "units",
-            "units_with_item",
-            "words",
-            *words,
-            "share",
-            "ci_low",
-            "ci_high",
-            (pl.col("ci_low").is_not_null() & (pl.col("clusters") < MIN_CLUSTERS)).alias("few_clusters"),
-            "hits",
-            "per_1000_words",
-        )
+        .select(*groups, *columns)
     )
-
-
-# The columns of a shares table besides its groups (and the period), which no --by column may be named.
-SHARES_COLUMNS = {
-    *("measure", "item", "label", "parent", "docs", "clusters", "units", "units_with_item", "words"),
-    *("words_with_item", "share", "ci_low", "ci_high", "few_clusters", "hits", "per_1000_words"),
-}
 
 
 def shares_provenance(provenance: dict[str, str] | Codebook, **options: object) -> dict[str, str]:
