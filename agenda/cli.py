@@ -287,6 +287,10 @@ def code_command(
 
         if fmt not in (None, "parquet"):
             raise AgendaError(f"--format {fmt}: a coded dataset (--dask, --shard) is Parquet; merge it into {fmt}")
+        unsupported = {"--unit-column": unit_column, "--all-units": all_units, "--keep-dropped": keep_dropped}
+        given = [option for option, value in unsupported.items() if value]
+        if given:
+            raise AgendaError(f"{given[0]} is not available with --dask or --shard: code without them")
         written = code_dataset(
             list(corpus),
             codebook_path,
@@ -306,6 +310,7 @@ def code_command(
         )
         skipped = f", {plural(written.skipped, 'partition')} already coded" if written.skipped else ""
         summarize(written, long, started, f"{plural(written.partitions, 'partition')}{skipped}", quiet)
+        note_dropped(written.dropped, False, quiet)
         return
     written = code_to(
         list(corpus),
@@ -327,12 +332,17 @@ def code_command(
     )
     report_written(written)
     summarize(written, long, started, "", quiet)
-    if sum(written.dropped.values()):
-        reasons = ", ".join(f"{n:,} {reason.replace('_', ' ')}" for reason, n in written.dropped.items() if n)
+    note_dropped(written.dropped, keep_dropped, quiet)
+
+
+def note_dropped(dropped: dict[str, int], keep_dropped: bool, quiet: bool) -> None:
+    """The line on stderr that says how many units were dropped, and why."""
+    if sum(dropped.values()):
+        reasons = ", ".join(f"{n:,} {reason.replace('_', ' ')}" for reason, n in dropped.items() if n)
         kept = (
             "kept as rows with a `dropped` reason" if keep_dropped else "not in the table (--keep-dropped keeps them)"
         )
-        note(f"agenda: dropped {sum(written.dropped.values()):,} units ({reasons}): {kept}", quiet)
+        note(f"agenda: dropped {sum(dropped.values()):,} units ({reasons}): {kept}", quiet)
 
 
 def plural(n: int, noun: str) -> str:

@@ -16,7 +16,7 @@ from agenda.engine.context import add_context
 from agenda.engine.events import item_events
 from agenda.engine.match import DATE, TEXT_CS, add_hits, add_token_columns, compile_codebook
 from agenda.engine.normalize import add_tokens
-from agenda.engine.segment import DROP_REASONS, DROPPED, WORDS, n_words, segment
+from agenda.engine.segment import DROP_REASONS, DROPPED, WORDS, dropped_provenance, n_words, segment
 from agenda.errors import AgendaError
 from agenda.export import Written
 from agenda.rollup import rolled_up, rolled_up_long, whole_counts
@@ -536,7 +536,7 @@ def code_to(
                 for i in ids:
                     units[i] += counts[f"u_{i}"][0]
                     hits[i] += counts[i][0]
-        sink.provenance = {**sink.provenance, **{f"dropped_{r}": str(dropped.get(r, 0)) for r in DROP_REASONS}}
+        sink.provenance = {**sink.provenance, **dropped_provenance(dropped)}
         written = sink.close()
     written.rows = sink.rows
     written.codebook = codebook

@@ -2,7 +2,7 @@
 
     OUT_DIR/coded/part-000000.parquet      the coded table of partition 0 (wide or long)
     OUT_DIR/documents/part-000000.parquet  its documents with their sums (agenda.kernel)
-    OUT_DIR/manifest.json                  provenance, options, the partitions and their rows
+    OUT_DIR/manifest.json                  provenance, options, the partitions, their rows and dropped units
 
 A partition's two files are one group of agenda.safe_write.Replacement: the coded file is renamed
 into place last, so it is there only when its documents are. Its Parquet metadata holds the
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from agenda.engine.segment import DROP_REASONS, dropped_provenance
 from agenda.errors import AgendaError
 from agenda.safe_write import Replacement, write_atomic, writing
 
@@ -32,11 +33,20 @@ def part_paths(out_dir: Path, index: int) -> tuple[Path, Path]:
 
 
 def write_partition(
-    out_dir: Path, index: int, key: str, table: pl.DataFrame, documents: pl.DataFrame, provenance: dict[str, str]
+    out_dir: Path,
+    index: int,
+    key: str,
+    table: pl.DataFrame,
+    documents: pl.DataFrame,
+    provenance: dict[str, str],
+    dropped: dict[str, int],
 ) -> None:
-    """Write a partition's coded table and documents as one group, the coded file renamed last."""
+    """Write a partition's coded table and documents as one group, the coded file renamed last.
+
+    dropped (units dropped by reason) goes into the metadata, where `partition_dropped` reads it.
+    """
     coded_path, documents_path = part_paths(out_dir, index)
-    metadata = {**dict(sorted(provenance.items())), "partition": key}
+    metadata = {**dict(sorted(provenance.items())), **dropped_provenance(dropped), "partition": key}
     for folder in (coded_path.parent, documents_path.parent):
         with writing(folder):
             folder.mkdir(exist_ok=True)
@@ -54,7 +64,22 @@ def partition_done(out_dir: Path, index: int, key: str, sha256: str) -> bool:
         meta = pl.read_parquet_metadata(coded_path)
     except Exception:  # an unreadable file is coded again
         return False
-    return meta.get("partition") == key and meta.get("codebook_sha256") == sha256
+    # A partition written before its dropped units were counted is coded again.
+    return meta.get("partition") == key and meta.get("codebook_sha256") == sha256 and _DROPPED_KEY in meta
+
+
+_DROPPED_KEY = f"dropped_{DROP_REASONS[0]}"
+
+
+def partition_dropped(coded_path: Path) -> dict[str, int]:
+    """The units a written partition dropped, by reason (from its Parquet metadata; see write_partition)."""
+    meta = pl.read_parquet_metadata(coded_path)
+    return {r: int(meta.get(f"dropped_{r}", 0)) for r in DROP_REASONS}
+
+
+def total_dropped(partitions: list[dict]) -> dict[str, int]:
+    """The units dropped by reason in a manifest's partitions (0 for a partition that does not say)."""
+    return {r: sum(p.get("dropped", {}).get(r, 0) for p in partitions) for r in DROP_REASONS}
 
 
 def remove_other_parts(out_dir: Path, indexes: set[int]) -> None:
@@ -112,6 +137,7 @@ def scan_dataset(out_dir: str | Path) -> tuple[pl.LazyFrame, dict[str, str]]:
     if not paths:
         raise AgendaError(f"{out_dir}: the dataset has no rows")
     provenance = {k: str(v) for k, v in manifest["provenance"].items()}
+    provenance |= dropped_provenance(total_dropped(manifest["partitions"]))
     provenance["items"] = json.dumps(manifest["items"], ensure_ascii=False)
     return pl.scan_parquet(paths), provenance
 

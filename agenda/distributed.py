@@ -26,7 +26,9 @@ from agenda.dataset import (
     dataset_parts,
     part_paths,
     partition_done,
+    partition_dropped,
     remove_other_parts,
+    total_dropped,
     write_manifest,
     write_partition,
 )
@@ -140,8 +142,9 @@ def _code_one(
 ) -> int:
     """Read, code and write one partition (on a worker); returns its bytes of text."""
     docs = read_partition(partition, schema, names)
-    table, documents = code_partition(docs, codebook, **coding)
-    write_partition(out_dir, partition.index, key, table, documents, provenance)
+    dropped: dict[str, int] = {}
+    table, documents = code_partition(docs, codebook, **coding, dropped=dropped)
+    write_partition(out_dir, partition.index, key, table, documents, provenance, dropped)
     return text_bytes(docs)
 
 
@@ -237,7 +240,16 @@ def _finish(
         coded_path, documents_path = part_paths(out_dir, partition.index)
         rows = pl.scan_parquet(coded_path).select(pl.len()).collect().item()
         docs = pl.scan_parquet(documents_path).select(pl.len()).collect().item()
-        parts.append({"index": partition.index, "rows": rows, "documents": docs, "key": keys[partition.index]})
+        dropped = partition_dropped(coded_path)
+        parts.append(
+            {
+                "index": partition.index,
+                "rows": rows,
+                "documents": docs,
+                "key": keys[partition.index],
+                "dropped": dropped,
+            }
+        )
     manifest = {
         "provenance": codebook.provenance(),
         "items": item_labels(codebook),
@@ -277,6 +289,7 @@ def describe_written(
     written: Written, manifest: dict, codebook: Codebook, documents: pl.DataFrame, coded: int, skipped: int
 ):
     written.rows = manifest["rows"]
+    written.dropped = total_dropped(manifest.get("partitions", []))
     written.codebook = codebook
     written.coverage = None if manifest["options"]["long"] or documents.is_empty() else coverage_of(documents, codebook)
     written.partitions = coded

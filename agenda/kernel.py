@@ -30,10 +30,14 @@ def code_partition(
     long: bool = False,
     keep_text: bool = False,
     date_column: str | None = None,
+    dropped: dict[str, int] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Code a frame of whole documents: (the coded table, the per-document sums); see the module."""
+    """Code a frame of whole documents: (the coded table, the per-document sums); see the module.
+
+    The units dropped (empty, boilerplate, min_words) are counted by reason into `dropped` when given.
+    """
     split = unit or codebook.units["split"]
-    parts = code_documents(docs, codebook, split, long, keep_text, date_column)
+    parts = code_documents(docs, codebook, split, long, keep_text, date_column, dropped=dropped)
     table = pl.concat([table for table, _, _ in parts])
     return table, document_sums(docs, table, codebook, long)
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import polars as pl
 
 from agenda.codebook import Codebook, Item
-from agenda.dataset import dataset_parts, read_manifest, write_manifest, write_partition
+from agenda.dataset import dataset_parts, read_manifest, total_dropped, write_manifest, write_partition
 from agenda.distributed import check_documents, describe_written
+from agenda.engine.segment import dropped_provenance
 from agenda.errors import AgendaError
 from agenda.export import Written, output_files
 from agenda.safe_write import check_outputs
@@ -52,7 +53,7 @@ def merge(shards: list[str | Path], out: str | Path, fmt: str | None = None) -> 
         out_dir.mkdir(exist_ok=True)
         for part, folder in parts:
             coded, docs = (pl.read_parquet(p) for p in _paths(folder, part))
-            write_partition(out_dir, part["index"], part["key"], coded, docs, provenance)
+            write_partition(out_dir, part["index"], part["key"], coded, docs, provenance, part.get("dropped", {}))
         merged = {k: v for k, v in first.items() if k != "format"} | {
             "shard": None,
             "inputs": list(dict.fromkeys(i for m in manifests for i in m["inputs"])),
@@ -62,12 +63,13 @@ def merge(shards: list[str | Path], out: str | Path, fmt: str | None = None) -> 
         }
         written = Written([write_manifest(out_dir, merged)])
         return describe_written(written, merged, codebook, documents, len(parts), 0)
-    with TableSink(out, provenance, fmt, codebook=codebook) as sink:
+    partitions = [part for part, _ in parts]
+    with TableSink(out, provenance | dropped_provenance(total_dropped(partitions)), fmt, codebook=codebook) as sink:
         for part, folder in parts:
             if part["rows"]:
                 sink.write(pl.read_parquet(_paths(folder, part)[0]))
         written = sink.close()
-    summary = {"rows": sink.rows, "options": first["options"]}
+    summary = {"rows": sink.rows, "options": first["options"], "partitions": partitions}
     return describe_written(written, summary, codebook, documents, len(parts), 0)
 
 

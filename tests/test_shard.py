@@ -251,3 +251,40 @@ def test_shares_of_a_dataset_come_from_its_document_sums_and_equal_those_of_the_
     got = agenda.shares(tmp_path / "ds", codebook, seed=7, resamples=200, **options)
     assert got.write_csv() == expected.write_csv()
     assert got.filter(pl.col("item") == "security")["units_with_item"].sum() > 0
+
+
+def test_datasets_count_the_units_they_drop_as_one_process_does(tmp_path):
+    codebook = make_codebook(
+        "- {id: a, code: 1, label: A, terms: {en: [alpha]}}", "units: {min_words: 3, drop: ['^Copyright']}\n"
+    )
+    path = tmp_path / "c.csv"
+    texts = ["tiny", "alpha beta gamma delta\n\nCopyright 2021 Acme Inc", "alpha one two three\n\nshort one"]
+    pl.DataFrame({"doc_id": ["x", "y", "z"], "text": texts}).write_csv(path)
+    # By hand: "tiny" and "short one" have fewer than 3 words, the Copyright line is boilerplate.
+    expected = {"empty": 0, "boilerplate": 1, "min_words": 2}
+    shards = [tmp_path / f"s{i}" for i in (1, 2)]
+    firsts = [
+        agenda.code_dataset(path, codebook, s, shard=f"{i}/2", partition_bytes=10) for i, s in enumerate(shards, 1)
+    ]
+    assert sum(sum(w.dropped.values()) for w in firsts) == 3 and all(w.partitions for w in firsts)
+    rerun = agenda.code_dataset(path, codebook, shards[0], shard="1/2", partition_bytes=10)
+    assert rerun.partitions == 0 and rerun.dropped == firsts[0].dropped  # read back from the partitions' metadata
+    merged = agenda.merge(shards, tmp_path / "all.parquet")
+    assert merged.dropped == expected
+    meta = pl.read_parquet_metadata(tmp_path / "all.parquet")
+    assert {r: int(meta[f"dropped_{r}"]) for r in expected} == expected
+    assert agenda.code_to(path, codebook, tmp_path / "one.parquet").dropped == expected
+    agenda.merge(shards, f"{tmp_path}/all/")
+    assert {r: int(v) for r, v in scan_dataset(tmp_path / "all")[1].items() if r.startswith("dropped_")} == {
+        f"dropped_{r}": n for r, n in expected.items()
+    }
+
+
+def test_options_a_dataset_cannot_honour_are_refused(tmp_path):
+    path = tmp_path / "c.csv"
+    pl.DataFrame({"doc_id": ["x"], "text": ["alpha beta gamma"]}).write_csv(path)
+    for option in (["--keep-dropped"], ["--all-units"], ["--unit-column", "text"]):
+        status, lines = run(["code", path, "-c", FLAGSHIP, "-o", tmp_path / "d", "--shard", "1/1", *option])
+        assert status == 2 and len(lines) == 1, lines
+        assert f"{option[0]} is not available with --dask or --shard" in lines[0]
+    assert not (tmp_path / "d").exists()

@@ -28,6 +28,11 @@ DROPPED = "_agenda_dropped"  # why a unit is dropped: one of DROP_REASONS
 DROP_REASONS = ("empty", "boilerplate", "min_words")  # no text; a drop pattern; fewer words than min_words
 
 
+def dropped_provenance(dropped: dict[str, int]) -> dict[str, str]:
+    """Units dropped by reason as the provenance keys every coded table carries (dropped_empty, ...)."""
+    return {f"dropped_{r}": str(dropped.get(r, 0)) for r in DROP_REASONS}
+
+
 def n_words(text: pl.Expr) -> pl.Expr:
     """Words: whitespace-separated tokens that hold a letter or digit."""
     return text.map_batches(_word_counts, return_dtype=pl.UInt32, is_elementwise=True)
