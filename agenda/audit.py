@@ -20,7 +20,7 @@ from agenda.code import with_dates
 from agenda.codebook import NO_JOINS, Codebook, Joins, Rule, load_codebook
 from agenda.corpus import read_corpus
 from agenda.engine.context import licensing
-from agenda.engine.events import EVENT_SCHEMA, item_events
+from agenda.engine.events import EVENT_SCHEMA, column, item_events, select
 from agenda.engine.match import DATE, CompiledItem, add_token_columns, compile_codebook
 from agenda.engine.normalize import (
     JOINED_APOSTROPHES,
@@ -112,18 +112,66 @@ def licensing_items(codebook: Codebook, items: list[CompiledItem]) -> list[Compi
 
 
 def unit_events(
-    tokens: pl.DataFrame, items: list[CompiledItem], removed: bool = False, dated: bool = True
+    tokens: pl.DataFrame,
+    items: list[CompiledItem],
+    removed: bool = False,
+    dated: bool = True,
+    presences: dict[str, Presence] | None = None,
 ) -> pl.DataFrame:
     """The match events of the items in units with token strings (see `with_tokens`), in unit order.
 
     With removed=True the matches an exclusion removed are listed too; with dated=False the
-    events of rules whose date bounds do not admit the unit's date are kept.
+    events of rules whose date bounds do not admit the unit's date are kept. presences (by item
+    id) are the items' `Presence` in tokens, when already found.
     """
-    dates = tokens[DATE] if dated and DATE in tokens.columns else None
-    parts = [item_events(tokens, c, removed=removed, dates=dates if c.item.dated else None) for c in items]
+    dated = dated and DATE in tokens.columns
+    parts = []
+    for c in items:
+        presence = presences[c.item.id] if presences else Presence.of(tokens, c)
+        rows = presence.rows
+        dates = tokens[DATE].gather(rows) if dated and c.item.dated else None
+        events = item_events(tokens[rows], c, removed=removed, dates=dates, present=presence.present(rows))
+        parts.append(events.with_columns(rows.gather(events["_row"]).alias("_row")))
     if not parts:
         return pl.DataFrame(schema=EVENT_SCHEMA)
     return pl.concat(parts).sort("_row", "first", "item", "rule")
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Where an item's rules and exclusions match: the rows where some rule does, and which match in each.
+
+    Only those rows can hold the item's events, and the rules that match nowhere in some rows
+    change nothing there. Each regex (each group's, for the rule language) is tested alone: the
+    events' one alternation of an item's hundreds of rules loses the regex engine's DFA and runs
+    some 20 times slower, so it runs only in these rows, on the rules that match in them.
+    """
+
+    rows: pl.Series  # the rows of tokens where some rule matches
+    found: pl.DataFrame  # one row each of rows, one column a test: whether it matches there
+    tests: list[Rule]  # the rule or exclusion of each column
+
+    @staticmethod
+    def of(tokens: pl.DataFrame, compiled: CompiledItem) -> Presence:
+        chosen = select(compiled)
+        rules, excludes, kept = compiled.all_rules, compiled.all_excludes, chosen.case_kept
+        tests = [(rules[k], x, True) for k, x in chosen.rules]
+        tests += [(rules[k], g, True) for k, c in chosen.combined for g in c.groups(kept)]
+        tests += [(excludes[k], x, False) for k, x in chosen.excludes]
+        tests += [(excludes[k], g, False) for k, c in chosen.near_excludes for g in c.groups(kept)]
+        text = pl.col(column(chosen))
+        found = tokens.select(
+            [text.str.contains(x).fill_null(False).alias(str(i)) for i, (_, x, _) in enumerate(tests)]
+        )
+        positive = [str(i) for i, (_, _, rule) in enumerate(tests) if rule]
+        hit = found.select(pl.any_horizontal(positive) if positive else pl.repeat(False, found.height))
+        rows = hit.to_series().arg_true().cast(pl.UInt32)
+        return Presence(rows, found[rows].with_columns(rows.alias("_row")), [rule for rule, _, _ in tests])
+
+    def present(self, rows: pl.Series) -> set[Rule]:
+        """The rules and exclusions that match in some of rows (rows of tokens, among self.rows)."""
+        anywhere = self.found.filter(pl.col("_row").is_in(rows.implode())).drop("_row").select(pl.all().any())
+        return {rule for rule, hit in zip(self.tests, anywhere.row(0) if anywhere.width else ()) if hit}
 
 
 def judge(

@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from agenda.agree import KEY, _codes, _keyed, measures, read_sheet
-from agenda.audit import judge, load_units, rule_label, rule_number, unit_events, with_tokens
+from agenda.audit import Presence, judge, load_units, rule_label, rule_number, unit_events, with_tokens
 from agenda.codebook import Codebook, load_codebook
 from agenda.engine.match import compile_codebook
 from agenda.errors import AgendaError
@@ -68,7 +68,8 @@ def rule_precision(
         raise AgendaError(f"{name}: none of its units is in the corpus as the codebook splits it")
     tokens = with_tokens(units, codebook, date_column)
     compiled = compile_codebook(codebook)
-    events = unit_events(tokens, list(compiled), removed=True)
+    presences = {c.item.id: Presence.of(tokens, c) for c in compiled}
+    events = unit_events(tokens, list(compiled), removed=True, presences=presences)
     judged, coding = judge(tokens, events, codebook)
     counting = judged.filter(pl.col("fate").is_null())
     coded = coding.filter(pl.col("coded")).select("item", "_row")
@@ -89,7 +90,7 @@ def rule_precision(
             gold_yes = int(fired_rows.is_in(gold_rows.implode()).sum())
             without = f1  # a rule firing in no gold unit changes them only through context rules that read it
             if fired_rows.len() or (fired.height and item_id in read_by_context):
-                change = decisive_units(tokens, events, coding, codebook, c, rule, fired)
+                change = decisive_units(tokens, events, coding, codebook, c, rule, fired, presences[item_id])
                 change = change.filter(pl.col("item") == item_id)
                 after = pl.concat(
                     [coded_rows.filter(~coded_rows.is_in(change["_row"].implode())), change.filter("coded")["_row"]]

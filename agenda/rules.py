@@ -9,6 +9,7 @@ import polars as pl
 
 from agenda.audit import (
     UNLICENSED,
+    Presence,
     judge,
     licensing_items,
     load_units,
@@ -55,7 +56,8 @@ def rules(
         raise no_units_error()
     tokens = with_tokens(units, codebook, date_column)
     compiled = compile_codebook(codebook)
-    events = unit_events(tokens, list(compiled))
+    presences = {c.item.id: Presence.of(tokens, c) for c in compiled}
+    events = unit_events(tokens, list(compiled), presences=presences)
     judged, coding = judge(tokens, events, codebook)
     fired = judged.filter(pl.col("excluded_by").is_null() & (pl.col("fate").fill_null("") != UNLICENSED))
     counts = {
@@ -66,11 +68,12 @@ def rules(
     }
     rows = []
     for c in compiled:
+        presence = presences[c.item.id]
         for rule in c.item.rules:
             k = rule_number(c, rule)
             n_units, n_hits = counts.get((c.item.id, k), (0, 0))
             changed = (
-                decisive_units(tokens, events, coding, codebook, c, rule, fired)["_row"].n_unique()
+                decisive_units(tokens, events, coding, codebook, c, rule, fired, presence)["_row"].n_unique()
                 if n_hits and decisive
                 else 0
             )
@@ -79,7 +82,7 @@ def rules(
             found = _exclude_matches(tokens, c, k)
             n_units, n_hits = found["_row"].n_unique(), found.height
             changed = (
-                decisive_units(tokens, events, coding, codebook, c, rule, found)["_row"].n_unique()
+                decisive_units(tokens, events, coding, codebook, c, rule, found, presence)["_row"].n_unique()
                 if n_hits and decisive
                 else 0
             )
@@ -144,6 +147,7 @@ def decisive_units(
     compiled: CompiledItem,
     rule: Rule,
     fired: pl.DataFrame,
+    presence: Presence | None = None,
 ) -> pl.DataFrame:
     """The (item, _row, coded) pairs whose coding changes when the rule alone is removed: coded
     False where the unit is lost for the item, True where it is gained.
@@ -161,7 +165,8 @@ def decisive_units(
     if rule.kind in ("term", "pattern") or not any(r is rule for r in compiled.item.rules):
         # the other terms and patterns, or what the exclude cut, may match anew
         dates = tokens[DATE].gather(rows) if DATE in tokens.columns and compiled.item.dated else None
-        local = item_events(tokens[rows], changed, dates=dates)
+        present = (presence or Presence.of(tokens, compiled)).present(rows)
+        local = item_events(tokens[rows], changed, dates=dates, present=present)
         renamed = local.with_columns(rows.gather(local["_row"]).alias("_row"))
     else:  # each rule of the rule language matches on its own: the others' events stay
         renamed = events.filter((pl.col("item") == item_id) & pl.col("_row").is_in(rows.implode()))

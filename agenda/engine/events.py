@@ -318,16 +318,17 @@ class Selection:
         return bool(self.combined) or any(not rules[k].plain for k, _ in self.rules)
 
 
-def select(compiled: CompiledItem, matched: set[Rule] | None = None) -> Selection:
+def select(compiled: CompiledItem, matched: set[Rule] | None = None, present: set[Rule] | None = None) -> Selection:
     """The item's rules that may match where its triggers `matched` matched (every rule when None).
 
     Rules no trigger stands for always may; a triggered rule that matches nowhere in a unit
-    changes nothing there, so leaving it out keeps the events.
+    changes nothing there, so leaving it out keeps the events. present, when given, is the set of
+    rules and exclusions known to match somewhere in the units: the others are left out too.
     """
     triggered = set().union(*(t.rules for t in compiled.triggers))
 
     def kept(rule: Rule) -> bool:
-        return matched is None or rule not in triggered or rule in matched
+        return (matched is None or rule not in triggered or rule in matched) and (present is None or rule in present)
 
     cs = compiled.case_sensitive if matched is None else any(r.case_sensitive for r in matched)
     folded = dict(compiled.folded)
@@ -508,15 +509,17 @@ def item_events(
     matched: set[Rule] | None = None,
     removed: bool = False,
     dates: pl.Series | None = None,
+    present: set[Rule] | None = None,
 ) -> pl.DataFrame:
     """The match events of one item in units (with the token strings of `match.add_token_columns`).
 
     matched, when given, is the set of the item's triggered rules that may match in these units
-    (see `CompiledItem.triggered` and `select`). With removed=True the matches an exclusion
+    (see `CompiledItem.triggered` and `select`); present, the rules and exclusions that match in
+    some of them (see `select`). With removed=True the matches an exclusion
     removed are listed too, with excluded_by set. dates (one a unit) drop the events of rules whose
     date bounds do not admit the unit's date.
     """
-    chosen = select(compiled, matched)
+    chosen = select(compiled, matched, present)
     text = units[column(chosen)]
     tokens = token_table(text)
     cut, _ = _cuts(text, chosen)
