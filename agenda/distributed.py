@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import multiprocessing
 import os
 import re
+import signal
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +39,7 @@ from agenda.errors import AgendaError
 from agenda.export import Written, item_labels
 from agenda.kernel import code_partition, coverage_of
 from agenda.partition import PARTITION_BYTES, Partition, plan_partitions, read_partition
+from agenda.safe_write import remove_stale_in, writing_elsewhere
 
 MAX_LOCAL_WORKERS = 256
 
@@ -126,8 +130,27 @@ def _code_partitions(out_dir, codebook, reader, plan, keys, shard, coding, paths
             if progress:
                 progress(n, len(todo), done_bytes)
     else:
-        _run_on_dask(client, todo, keys, task, progress)
+        with writing_elsewhere(lambda: _stop_on_interrupt(client, out_dir)):
+            _run_on_dask(client, todo, keys, task, progress)
     return _finish(out_dir, codebook, plan, keys, mine, shard, coding, paths, len(todo))
+
+
+def _stop_on_interrupt(client, out_dir: Path) -> str | None:
+    """On Ctrl-C: stop the local cluster's workers, remove their temporaries, and say what they wrote into out_dir.
+
+    A worker of another machine's cluster writes on; its temporaries are removed by the next run.
+    """
+    logging.disable(logging.CRITICAL)  # the scheduler and nannies (threads of this process) would report the kills
+    cluster = getattr(client, "cluster", None)  # a LocalCluster of this process, or None
+    for nanny in getattr(cluster, "workers", {}).values():
+        nanny.close_gracefully(reason="agenda-interrupted")  # else it starts a worker anew, dying with agenda
+    for worker in multiprocessing.active_children():
+        worker.kill()
+        worker.join(5)
+    for folder in ("coded", "documents"):
+        remove_stale_in(out_dir / folder)
+    n = len(list((out_dir / "coded").glob("part-*.parquet")))
+    return f"{n} partition{'' if n == 1 else 's'} in {out_dir} (the same command codes the rest)" if n else None
 
 
 def _code_one(
@@ -163,17 +186,25 @@ def connect(dask):
             raise AgendaError(f"--dask {dask}: a local cluster has 1 to {MAX_LOCAL_WORKERS} workers")
         # Each worker codes one partition at a time, with its share of the cores for polars.
         threads = os.environ.get("POLARS_MAX_THREADS") or str(max(1, (os.cpu_count() or 1) // workers))
+        _quiet_resource_tracker()
+        # The workers start with Ctrl-C blocked (a mask their processes inherit): agenda's own process
+        # answers it for them, and they end with it. A Ctrl-C meanwhile reaches agenda once unblocked.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         with warnings.catch_warnings():  # the scheduler's HTTP server takes another port when 8787 is taken: no news
             warnings.filterwarnings("ignore", "Port 8787 is already in use", UserWarning)
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                env={"POLARS_MAX_THREADS": threads},
-            )
-        return Client(cluster), cluster
+            try:
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    env={"POLARS_MAX_THREADS": threads},
+                )
+                client = Client(cluster)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        return client, cluster
     try:
         if dask.endswith(".json"):
             if not Path(dask).is_file():
@@ -185,6 +216,26 @@ def connect(dask):
     except (OSError, TimeoutError, ValueError) as exc:
         why = " ".join(str(exc).split()) or type(exc).__name__
         raise AgendaError(f"cannot reach the Dask scheduler at {dask}: {why}") from None
+
+
+def _quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker without its warning about leaked semaphores.
+
+    Ctrl-C ends agenda at once (agenda.safe_write.interrupt), and the tracker, which outlives the
+    local cluster's workers, would then print two lines of that warning after agenda's own one
+    line (it still removes the semaphores).
+    """
+    from multiprocessing import resource_tracker
+
+    before = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [before, "ignore:resource_tracker:UserWarning"]))
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        if before is None:
+            del os.environ["PYTHONWARNINGS"]
+        else:
+            os.environ["PYTHONWARNINGS"] = before
 
 
 def _run_on_dask(client, todo: list[Partition], keys: list[str], task: tuple, progress) -> None:

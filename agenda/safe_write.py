@@ -35,6 +35,8 @@ _OS_ERROR = re.compile(r"os error (\d+)")
 
 _temporaries: set[Path] = set()  # of this process, removed on Ctrl-C
 written: list[str] = []  # files renamed into place by this process, in order
+SHOWN_WRITTEN = 4  # files named in the interruption's message; more are counted
+_elsewhere: list[Callable[[], str | None]] = []  # say what other processes wrote for this one
 _held = {"depth": 0, "pending": False}  # Ctrl-C held back while a group is being renamed
 
 
@@ -55,23 +57,32 @@ def _alive(pid: int) -> bool:
 
 def remove_stale(path: Path) -> list[Path]:
     """Remove the temporaries of `path` left by runs that are no longer running; say so on stderr."""
+    removed = remove_stale_in(path.parent, f".{path.name}")
+    for stale, pid in removed:
+        sys.stderr.write(f"agenda: removed {stale}, left by an interrupted run (process {pid})\n")
+    return [stale for stale, _ in removed]
+
+
+def remove_stale_in(folder: Path, name: str = "") -> list[tuple[Path, int]]:
+    """Remove the temporaries in folder (of files whose names start with name) whose process has ended.
+
+    Returns each one removed with the number of the process that left it.
+    """
     removed = []
-    prefix = f".{path.name}{MARK}"
     try:
-        names = [n for n in os.listdir(path.parent) if n.startswith(prefix)]
+        names = [n for n in os.listdir(folder) if n.startswith(name) and MARK in n]
     except OSError:
         return removed
-    for name in names:
-        match = _STALE.fullmatch(name[len(prefix) - len(MARK) :])
+    for found in names:
+        match = _STALE.fullmatch(found[found.rindex(MARK) :])
         if not match or int(match[1]) == os.getpid() or _alive(int(match[1])):
             continue
-        stale = path.parent / name
+        stale = folder / found
         try:
             shutil.rmtree(stale) if stale.is_dir() and not stale.is_symlink() else stale.unlink()
         except OSError:
             continue
-        removed.append(stale)
-        sys.stderr.write(f"agenda: removed {stale}, left by an interrupted run (process {match[1]})\n")
+        removed.append((stale, int(match[1])))
     return removed
 
 
@@ -226,6 +237,17 @@ def hold_interrupt() -> Iterator[None]:
         interrupt(signal.SIGINT, None)
 
 
+@contextmanager
+def writing_elsewhere(report: Callable[[], str | None]) -> Iterator[None]:
+    """While the block runs, other processes write for this one (Dask's workers): an interruption
+    asks report() what they have written (None: nothing) and says so."""
+    _elsewhere.append(report)
+    try:
+        yield
+    finally:
+        _elsewhere.remove(report)
+
+
 def interrupt(signum: int, frame) -> None:
     """The command line's SIGINT handler: remove the temporaries, say what was written, exit 130.
 
@@ -241,8 +263,11 @@ def interrupt(signum: int, frame) -> None:
         sys.stdout.flush()  # what was printed stays printed
     except (OSError, ValueError):
         pass
-    if written:
-        sys.stderr.write(f"agenda: interrupted; written before the interruption: {', '.join(written)}\n")
+    more = len(written) - SHOWN_WRITTEN
+    listed = written if more <= 0 else [*written[: SHOWN_WRITTEN - 1], f"{more + 1} more, the last {written[-1]}"]
+    listed += [line for line in (report() for report in _elsewhere) if line]
+    if listed:
+        sys.stderr.write(f"agenda: interrupted; written before the interruption: {', '.join(listed)}\n")
     else:
         sys.stderr.write("agenda: interrupted; no output was written\n")
     sys.stderr.flush()

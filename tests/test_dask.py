@@ -7,7 +7,15 @@ The cluster is made once for the module (starting worker processes takes seconds
 
 from __future__ import annotations
 
+import json
 import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -163,3 +171,57 @@ def test_local_n_makes_a_cluster_of_its_own_for_a_folder_corpus(tmp_path):
     result = CliRunner().invoke(main, [*args, "--partition-mb", "1"])
     assert result.exit_code == 0, result.output
     assert scan_dataset(tmp_path / "out")[0].collect().equals(agenda.code(folder, FLAGSHIP))
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is pid (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc (Linux)")
+def test_ctrl_c_on_a_local_cluster_is_one_line_keeps_whole_partitions_and_a_rerun_finishes(tmp_path):
+    words = "arms control talks on Ukraine and gas prices were held in Geneva by the delegations".split()
+    rng = random.Random(3)
+    paragraphs = (" ".join(rng.choice(words) for _ in range(60)) for _ in range(60_000))
+    texts = ["\n\n".join(next(paragraphs) for _ in range(20)) for _ in range(3_000)]  # about 20 MB
+    pl.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))], "text": texts}).write_csv(tmp_path / "big.csv")
+    (tmp_path / "cb.yaml").write_text(CODEBOOK)
+    out = tmp_path / "ds"
+    args = [sys.executable, "-m", "agenda", "code", "big.csv", "-c", "cb.yaml", "-o", "ds/", "--dask", "local:2"]
+    args += ["--partition-mb", "1", "-q"]
+    # Its own process group, as a terminal's Ctrl-C reaches the workers too.
+    proc = subprocess.Popen(args, cwd=tmp_path, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("coded/part-*.parquet")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    workers = _children(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert len(err.strip().splitlines()) == 1, err
+    assert re.fullmatch(
+        r"agenda: interrupted; written before the interruption: .*\d+ partitions? in ds "
+        r"\(the same command codes the rest\)\n",
+        err,
+    ), err
+    assert not (out / "manifest.json").exists()
+    assert not [p for p in out.rglob("*") if ".agenda-" in p.name]
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "worker processes outlived agenda"
+    kept = len(list(out.glob("coded/part-*.parquet")))
+    rerun = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["partitions"]) > kept  # the interruption came before the end
+    expected = agenda.code(tmp_path / "big.csv", tmp_path / "cb.yaml")
+    assert scan_dataset(out)[0].collect().equals(expected)

@@ -491,6 +491,22 @@ def test_interrupt_removes_temporaries_and_tells_what_was_written(tmp_path, monk
     assert capsys.readouterr().err == f"agenda: interrupted; written before the interruption: {tmp_path / 'b.csv'}\n"
 
 
+def test_an_interruption_counts_many_files_and_says_what_other_processes_wrote(monkeypatch, capsys):
+    def exit_(code):
+        raise SystemExit(code)
+
+    monkeypatch.setattr(os, "_exit", exit_)
+    monkeypatch.setattr(safe_write, "written", [f"p{i}.csv" for i in range(1, 8)])
+    with safe_write.writing_elsewhere(lambda: "3 partitions in ds"), pytest.raises(SystemExit):
+        safe_write.interrupt(signal.SIGINT, None)
+    expected = "p1.csv, p2.csv, p3.csv, 4 more, the last p7.csv, 3 partitions in ds"
+    assert capsys.readouterr().err == f"agenda: interrupted; written before the interruption: {expected}\n"
+    monkeypatch.setattr(safe_write, "written", [])
+    with safe_write.writing_elsewhere(lambda: None), pytest.raises(SystemExit):
+        safe_write.interrupt(signal.SIGINT, None)
+    assert capsys.readouterr().err == "agenda: interrupted; no output was written\n"
+
+
 def test_ctrl_c_exits_130_with_one_message_at_any_moment(tmp_path):
     """SIGINT at several moments of a run: one line, exit 130, and the output either absent or whole.
 
