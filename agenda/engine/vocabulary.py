@@ -32,10 +32,13 @@ from agenda.codebook import Codebook
 if TYPE_CHECKING:
     from agenda.engine.match import CompiledItem
 
-# Measured on the polars path (benchmarks/README.md, "Big dictionaries"): below this many
-# single-token terms an item's regex costs less than the vocabulary's share of a batch.
-MIN_SINGLE_TERMS = 40
-JOINED_TOKENS = 1 << 21  # tokens joined with the types they match at once, which bounds the join's memory
+# Measured on the polars path (benchmarks/README.md, "Big dictionaries"): a single-token term costs
+# a regex scan about 1.5 ms per 48 MB batch, the vocabulary about 0.9 s whatever the terms, so a
+# codebook with fewer such terms keeps its regexes.
+MIN_SINGLE_TERMS = 600
+# Tokens joined with the types they match at once, and units split into tokens at once: they bound the memory taken.
+JOINED_TOKENS = 1 << 19
+TOKENIZED_ROWS = 8192
 
 
 @dataclass(frozen=True)
@@ -53,18 +56,18 @@ class VocabularyTerms:
 
     types: str  # matches the whole of a token type exactly where one of the single-token terms matches it
     multi: tuple[MultiTerm, ...]  # in matching order
+    singles: int  # how many single-token terms types stands for
 
 
-def vocabulary_terms(compiled: CompiledItem, min_terms: int | None = None) -> VocabularyTerms | None:
-    """The item's fast terms for `fast_counts`, or None where its regex stays (too few single-token terms, or
-    a single-token term ahead of a multi-token one in matching order that may take its first token).
+def vocabulary_terms(compiled: CompiledItem) -> VocabularyTerms | None:
+    """The item's fast terms for `fast_counts`, or None where its regex stays (no single-token term, or a
+    single-token term ahead of a multi-token one in matching order that may take its first token).
 
     Term regexes are `" tok +tok "` (see match.term_regex): a single-token term's regex less its
     spaces is its regex on one token.
     """
     from agenda.engine.match import GAP
 
-    min_terms = MIN_SINGLE_TERMS if min_terms is None else min_terms
     single: list[str] = []
     multi: list[MultiTerm] = []
     for (_, regex), patterns in zip(compiled.fast_terms, compiled.fast_patterns):
@@ -75,9 +78,9 @@ def vocabulary_terms(compiled: CompiledItem, min_terms: int | None = None) -> Vo
         if single and (len(first) > 1 or any(re.fullmatch(s, first[0]) for s in single)):
             return None
         multi.append(MultiTerm(regex, tuple(regex[1:-1].split(GAP)), patterns))
-    if len(single) < min_terms:
+    if not single:
         return None
-    return VocabularyTerms(_whole(single), tuple(multi))
+    return VocabularyTerms(_whole(single), tuple(multi), len(single))
 
 
 def _whole(alternatives: Iterable[str]) -> str:
@@ -90,8 +93,14 @@ def tokens_of(text: pl.Series) -> pl.DataFrame:
 
     Extracted, not split on spaces: a split would hold an empty string between every two tokens.
     """
-    frame = pl.DataFrame({"type": text.str.extract_all("[^ ]+")}).with_row_index("_row")
-    return frame.explode("type").drop_nulls()
+    parts = [
+        pl.DataFrame({"type": text.slice(start, TOKENIZED_ROWS).str.extract_all("[^ ]+")})
+        .with_row_index("_row", offset=start)
+        .explode("type")
+        .drop_nulls()
+        for start in range(0, len(text), TOKENIZED_ROWS)
+    ]
+    return pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, "type": pl.String})
 
 
 def single_counts(
@@ -156,7 +165,8 @@ def fast_counts(text: pl.Series, items: list[tuple[str, VocabularyTerms]]) -> li
     if not items:
         return []
     tokens = tokens_of(text)
-    vocabulary = Vocabulary(tokens["type"].unique())
+    types = [tokens["type"].slice(start, JOINED_TOKENS).unique() for start in range(0, tokens.height, JOINED_TOKENS)]
+    vocabulary = Vocabulary(pl.concat(types).unique() if types else pl.Series("type", [], pl.String))
     counts = single_counts(tokens, len(text), [v.types for _, v in items], vocabulary.types)
     del tokens
     out = []
@@ -176,16 +186,21 @@ def fast_counts(text: pl.Series, items: list[tuple[str, VocabularyTerms]]) -> li
 
 @cache
 def _split(codebook: Codebook, min_terms: int) -> tuple[tuple[CompiledItem, VocabularyTerms | None], ...]:
+    """Each item with its terms for the vocabulary, or None: all None below min_terms single-token terms."""
     from agenda.engine.match import compile_codebook
 
-    return tuple((c, vocabulary_terms(c, min_terms)) for c in compile_codebook(codebook))
+    split = [(c, vocabulary_terms(c)) for c in compile_codebook(codebook)]
+    if sum(v.singles for _, v in split if v) < min_terms:
+        return tuple((c, None) for c, _ in split)
+    return tuple(split)
 
 
 def fast_hits(text: pl.Series, codebook: Codebook) -> list[pl.Series | pl.Expr]:
     """Every item's fast count of text (the lower-cased token strings), in the codebook's order.
 
-    Through the vocabulary for the items with MIN_SINGLE_TERMS or more single-token terms; by its
-    regex (`CompiledItem.fast_hits`, an expression) for the others.
+    Through the vocabulary where the codebook has MIN_SINGLE_TERMS single-token terms or more (in
+    the items `vocabulary_terms` takes); by its regex (`CompiledItem.fast_hits`, an expression) for
+    the other items, and for every item of a smaller codebook.
     """
     split = _split(codebook, MIN_SINGLE_TERMS)
     counted = {s.name: s for s in fast_counts(text, [(c.item.id, v) for c, v in split if v is not None])}
