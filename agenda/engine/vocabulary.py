@@ -103,28 +103,22 @@ def tokens_of(text: pl.Series) -> pl.DataFrame:
     return pl.concat(parts) if parts else pl.DataFrame(schema={"_row": pl.UInt32, "type": pl.String})
 
 
-def single_counts(
-    tokens: pl.DataFrame, n_rows: int, types: list[str], vocabulary: pl.Series | None = None
-) -> np.ndarray:
-    """Per row and per regex of types, how many of the row's tokens (from `tokens_of`) it matches whole.
+def matched_types(vocabulary: pl.Series, types: list[str]) -> pl.DataFrame:
+    """Each type of vocabulary that a regex of types matches whole, with k, the regex's index: a row a match."""
+    found = [vocabulary.filter(vocabulary.str.contains(regex)).to_frame("type") for regex in types]
+    return pl.concat(part.with_columns(pl.lit(k, pl.UInt32).alias("k")) for k, part in enumerate(found))
 
-    vocabulary: the tokens' unique types, when known.
-    """
-    vocabulary = tokens["type"].unique() if vocabulary is None else vocabulary
-    matched = pl.concat(
-        [
-            vocabulary.filter(vocabulary.str.contains(regex)).to_frame().with_columns(pl.lit(k, pl.UInt32).alias("k"))
-            for k, regex in enumerate(types)
-        ]
-    ).lazy()
-    counts = np.zeros((n_rows, len(types)), np.uint32)
+
+def single_counts(tokens: pl.DataFrame, n_rows: int, matched: pl.DataFrame, width: int) -> np.ndarray:
+    """Per row and per k below width, how many of the row's tokens (from `tokens_of`) have a type matched with k."""
+    counts = np.zeros((n_rows, width), np.uint32)
     for start in range(0, tokens.height, JOINED_TOKENS):
         part = tokens.slice(start, JOINED_TOKENS)
         first, last = part["_row"][0], part["_row"][-1]
-        cell = (pl.col("_row") - first).cast(pl.UInt64) * len(types) + pl.col("k")
-        cells = part.lazy().join(matched, on="type").select(cell).collect().to_series().to_numpy()
-        found = np.bincount(cells, minlength=(last - first + 1) * len(types))
-        counts[first : last + 1] += found.reshape(-1, len(types)).astype(np.uint32)
+        cell = (pl.col("_row") - first).cast(pl.UInt64) * width + pl.col("k")
+        cells = part.lazy().join(matched.lazy(), on="type").select(cell).collect().to_series().to_numpy()
+        found = np.bincount(cells, minlength=(last - first + 1) * width)
+        counts[first : last + 1] += found.reshape(-1, width).astype(np.uint32)
     return counts
 
 
@@ -167,7 +161,8 @@ def fast_counts(text: pl.Series, items: list[tuple[str, VocabularyTerms]]) -> li
     tokens = tokens_of(text)
     types = [tokens["type"].slice(start, JOINED_TOKENS).unique() for start in range(0, tokens.height, JOINED_TOKENS)]
     vocabulary = Vocabulary(pl.concat(types).unique() if types else pl.Series("type", [], pl.String))
-    counts = single_counts(tokens, len(text), [v.types for _, v in items], vocabulary.types)
+    matched = matched_types(vocabulary.types, [v.types for _, v in items])
+    counts = single_counts(tokens, len(text), matched, len(items))
     del tokens
     out = []
     for k, (item_id, terms) in enumerate(items):
@@ -178,7 +173,8 @@ def fast_counts(text: pl.Series, items: list[tuple[str, VocabularyTerms]]) -> li
             rows = np.flatnonzero(found)
             if len(rows):
                 left = text.gather(rows).str.replace_all(multi, "")
-                count[rows] = single_counts(tokens_of(left), len(rows), [terms.types])[:, 0]
+                own = matched.filter(pl.col("k") == k).with_columns(pl.lit(0, pl.UInt32).alias("k"))
+                count[rows] = single_counts(tokens_of(left), len(rows), own, 1)[:, 0]
             count += found
         out.append(pl.Series(item_id, count, dtype=pl.UInt32))
     return out
