@@ -17,6 +17,7 @@ from functools import cache
 import polars as pl
 
 from agenda.codebook import NO_JOINS, Codebook, Item, Joins, Rule
+from agenda.engine import vocabulary
 from agenda.engine.context import rule_column
 from agenda.engine.events import counted_together, item_hits
 from agenda.engine.literals import literal_sets
@@ -569,7 +570,7 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
         units = units.with_columns(term_scanner(codebook).count(units[TEXT]))
         screens = screen_scanner(codebook).screen(units[TEXT])
     else:
-        units = units.with_columns(c.fast_hits().alias(c.item.id) for c in compiled)
+        units = units.with_columns(vocabulary.fast_hits(units[TEXT], codebook))
     screened = _screened(units, [c for c in compiled if c.screen_literals and c.rule_triggers], screens)
     everywhere = pl.int_range(units.height, eager=True)
     for c in compiled:
