@@ -254,26 +254,27 @@ def term_regex(words_tokens: list[list[list[str]]], wrap_ci: bool) -> str:
     return f"(?i:{body})" if wrap_ci else body
 
 
-def pattern_regex(pattern: str, case_sensitive: bool, lowered_text: bool = True) -> str:
+def pattern_regex(pattern: str, case_sensitive: bool, lowered_text: bool = True, narrowed: bool = True) -> str:
     r"""A user pattern for the token string: literal spaces match any whitespace run.
 
     Every character class (`.`, `\S`, `[^a]`, `\p{..}` ...) is narrowed to leave out the placeholder
     of an excluded token (events.CUT), so that no pattern matches excluded text or reaches across it.
     On the lower-cased string a pattern without capital letters needs no `(?i)`, which would
-    only cost speed.
+    only cost speed. With narrowed=False the classes stay as written (but `.`): what the narrowed
+    regex matches, and more, in a syntax `literals.literal_sets` can read.
     """
     out, i = [], 0
     while i < len(pattern):
         ch = pattern[i]
         if ch == "[":
             end = _class_end(pattern, i)
-            out.append(f"[{pattern[i:end]}&&{NOT_CUT}]")
+            out.append(f"[{pattern[i:end]}&&{NOT_CUT}]" if narrowed else pattern[i:end])
             i = end
             continue
         if ch == "\\":
             escape = _CLASS_ESCAPE.match(pattern, i)
             if escape:
-                out.append(f"[{escape.group()}&&{NOT_CUT}]")
+                out.append(f"[{escape.group()}&&{NOT_CUT}]" if narrowed else escape.group())
                 i = escape.end()
                 continue
             out.append(pattern[i : i + 2])
@@ -449,11 +450,17 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
             )
         ]
         folded_all = {r: rule_regex(item, r, False, fold=True) for r in ordered + excluded}
+        # A pattern's screens are the literals of the pattern as written: it matches wherever its
+        # narrowed form does, and the narrowed classes (`[a&&b]`) are a syntax literal_sets refuses.
+        screened_as = {
+            r: pattern_regex(r.text, False, narrowed=False) if r.kind == "pattern" else folded_all[r]
+            for r in ordered + excluded
+        }
         triggers, best = [], []
         for group in filter(None, groups):
             regex = "|".join(folded_all[r] for r in group)
             confirm = "|".join(rule_regex(item, r, True) for r in group) if group[0].case_sensitive else None
-            found = tuple(map(frozenset, literal_sets(regex)))
+            found = tuple(map(frozenset, literal_sets("|".join(screened_as[r] for r in group))))
             excludes = group[0] in excluded
             triggers.append(Trigger(regex, found, confirm, frozenset(group), excludes))
             if not excludes:
