@@ -114,7 +114,13 @@ def run_child(cmd: list[str]) -> dict:
     proc.stderr.close()
     if proc.returncode != 0:
         raise SystemExit(f"{Path(cmd[0]).name} failed ({proc.returncode}): {' '.join(cmd)}\n{stderr}")
-    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, "cpu_seconds": usage.ru_utime + usage.ru_stime}
+    cpu = usage.ru_utime + usage.ru_stime
+    return {
+        "seconds": seconds,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "cpu_seconds": cpu,
+        "user_seconds": usage.ru_utime,
+    }
 
 
 def text_mb(csv_path: Path) -> float:

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 import agenda
 from agenda.cli import main
+from agenda.engine.match import compile_codebook
 
 pytestmark = pytest.mark.usefixtures("engine")
 
@@ -258,6 +259,25 @@ def test_context_never_chains():
     # "those talks" (window 1: units 2-4) counts 0.
     table = code(ukraine(", window: 1"), ["Ukraine.", "Those talks.", "Those talks.", "Rain."])
     assert column(table, "ukraine") == [1, 1, 0, 0]
+
+
+def test_weighted_context_terms_cut_by_an_exclusion():
+    # Natively the term scanner counts these context terms with the item's terms; where an
+    # exclusion cuts one ("those talks in Minsk"), the unit is still counted exactly, whether
+    # or not its own terms code it. Weight 2: each context match is 2 hits.
+    items = """
+    - id: ukraine
+      code: 1
+      label: Ukraine
+      terms: [Ukrain*]
+      rules: [{context: [those talks, the talks], weight: 2, window: 1}]
+      exclude: [those talks in minsk]
+    """
+    assert compile_codebook(codebook(items))[0].counted_contexts  # the path under test
+    doc = ["The talks, those talks and the talks.", "Ukraine, and those talks.", "Those talks in Minsk, and the talks."]
+    table = code(items, doc)
+    assert column(table, "ukraine") == [6, 3, 2]
+    assert column(table, "ukraine_context") == [6, 2, 2]
 
 
 def test_context_windows_stop_at_document_edges_and_skip_dropped_units():

@@ -17,7 +17,7 @@ import yaml
 
 import agenda
 from agenda.engine.literals import literal_sets
-from agenda.engine.match import TEXT, add_token_columns
+from agenda.engine.match import TEXT, add_token_columns, compile_codebook
 
 FUZZ_SEEDS = int(os.environ.get("AGENDA_FUZZ_SEEDS", "10"))
 WORDS = [
@@ -165,3 +165,21 @@ def test_random_patterns_with_posix_classes(seed, engine):
     rng = random.Random(seed)
     patterns = [posix_pattern(rng) for _ in range(6)] + [pattern(rng, CLASSES + POSIX) for _ in range(6)]
     compare(patterns, unit_texts(rng, 60))
+
+
+def test_a_pattern_with_classes_is_screened_by_its_literals(engine):
+    """The classes narrowed against excluded tokens (`[...&&[^\\x00]]`, a syntax literal_sets refuses) hide
+    no literal: the pattern as written gives the screens, and the counts stay those of the pattern alone."""
+    p = r"\bambassadors?\b(?:\s+[^\s.]+){0,3}\s+(?:returned|recalled)"
+    (trigger,) = compile_codebook(codebook([p]))[0].triggers
+    assert trigger.literals[0] == frozenset({"ambassador"})
+    texts = [
+        "The ambassador has returned.",
+        "Ambassadors were quickly recalled, and ambassadors of two states returned",
+        "The ambassador. Returned",  # a full stop between: the class leaves it out
+        "an ambassador went home and was then recalled",  # four words between
+        "ambassadorial staff returned",
+        "Returned ambassadors",
+    ]
+    assert screened([p], texts) == [[1, 2, 0, 0, 0, 0]]
+    compare([p], texts + unit_texts(random.Random(7), 300))

@@ -11,8 +11,9 @@ and matches never overlap. Patterns, case-sensitive rules and exclusions are cou
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 import polars as pl
 
@@ -48,6 +49,7 @@ class Trigger:
     confirm: str | None
     rules: frozenset[Rule]  # the rules, or the exclusions, it stands for
     excludes: bool = False  # it stands for exclusions, which only matter where the item has hits
+    counted: str | None = None  # natively: a column of the term scanner's, not 0 exactly where regex matches
 
     @property
     def screens(self) -> tuple[str, ...]:
@@ -95,6 +97,9 @@ class CompiledItem:
     fast_patterns: tuple[tuple[tuple[str, ...], ...], ...] = ()  # fast_terms as token patterns, for agenda.engine.scan
     combined: tuple[Combined, ...] = ()  # rules of the rule language
     near_excludes: tuple[Combined, ...] = ()  # exclusions of the rule language
+    # Context rules of plain terms, counted by the native term scanner as its own columns: each
+    # rule's column (`context.rule_column`), its weight, and its terms as token patterns in matching order.
+    counted_contexts: tuple[tuple[str, float, tuple[tuple[str, ...], ...]], ...] = ()
 
     @property
     def all_rules(self) -> tuple[Rule, ...]:
@@ -165,7 +170,10 @@ class CompiledItem:
         for i, trigger in enumerate(self.triggers):
             if trigger.excludes != excludes:
                 continue
-            if screens is not None:
+            if screens is not None and trigger.counted:
+                rows = (units[trigger.counted].gather(candidates) != 0).arg_true()
+                part = text.clear()  # the count is the regex's: nothing left to test
+            elif screens is not None:
                 rows = screens.holding(candidates, trigger.literals)
                 part = text.gather(rows)
             else:
@@ -182,6 +190,13 @@ class CompiledItem:
             if len(rows):
                 signature = signature.scatter(rows, signature.gather(rows) | (1 << min(i, MAX_TRIGGER_BIT)))
         return signature
+
+    def counted_bits(self) -> int:
+        """The signature bits that only counted triggers (see Trigger.counted) set: where a unit's signature holds
+        no other bit, the term scanner's columns are its exact count (an integral item's)."""
+        bits = [(1 << min(i, MAX_TRIGGER_BIT), t.counted is not None) for i, t in enumerate(self.triggers)]
+        counted = sum({bit for bit, c in bits if c})
+        return counted & ~sum({bit for bit, c in bits if not c}) if self.integral else 0
 
     def matched_rules(self, signature: int) -> set[Rule]:
         """The rules and exclusions of the triggers a signature of `triggered` holds."""
@@ -255,26 +270,27 @@ def term_regex(words_tokens: list[list[list[str]]], wrap_ci: bool) -> str:
     return f"(?i:{body})" if wrap_ci else body
 
 
-def pattern_regex(pattern: str, case_sensitive: bool, lowered_text: bool = True) -> str:
+def pattern_regex(pattern: str, case_sensitive: bool, lowered_text: bool = True, narrowed: bool = True) -> str:
     r"""A user pattern for the token string: literal spaces match any whitespace run.
 
     Every character class (`.`, `\S`, `[^a]`, `\p{..}` ...) is narrowed to leave out the placeholder
     of an excluded token (events.CUT), so that no pattern matches excluded text or reaches across it.
     On the lower-cased string a pattern without capital letters needs no `(?i)`, which would
-    only cost speed.
+    only cost speed. With narrowed=False the classes stay as written (but `.`): what the narrowed
+    regex matches, and more, in a syntax `literals.literal_sets` can read.
     """
     out, i = [], 0
     while i < len(pattern):
         ch = pattern[i]
         if ch == "[":
             end = _class_end(pattern, i)
-            out.append(f"[{pattern[i:end]}&&{NOT_CUT}]")
+            out.append(f"[{pattern[i:end]}&&{NOT_CUT}]" if narrowed else pattern[i:end])
             i = end
             continue
         if ch == "\\":
             escape = _CLASS_ESCAPE.match(pattern, i)
             if escape:
-                out.append(f"[{escape.group()}&&{NOT_CUT}]")
+                out.append(f"[{escape.group()}&&{NOT_CUT}]" if narrowed else escape.group())
                 i = escape.end()
                 continue
             out.append(pattern[i : i + 2])
@@ -450,21 +466,36 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
             )
         ]
         folded_all = {r: rule_regex(item, r, False, fold=True) for r in ordered + excluded}
+        # A pattern's screens are the literals of the pattern as written: it matches wherever its
+        # narrowed form does, and the narrowed classes (`[a&&b]`) are a syntax literal_sets refuses.
+        screened_as = {
+            r: pattern_regex(r.text, False, narrowed=False) if r.kind == "pattern" else folded_all[r]
+            for r in ordered + excluded
+        }
         triggers, best = [], []
         for group in filter(None, groups):
             regex = "|".join(folded_all[r] for r in group)
             confirm = "|".join(rule_regex(item, r, True) for r in group) if group[0].case_sensitive else None
-            found = tuple(map(frozenset, literal_sets(regex)))
+            found = tuple(map(frozenset, literal_sets("|".join(screened_as[r] for r in group))))
             excludes = group[0] in excluded
             triggers.append(Trigger(regex, found, confirm, frozenset(group), excludes))
             if not excludes:
                 best.append(found[0] if found else None)
         # A rule of the rule language may match where its first group matches and every group's
         # best literals are present.
+        counted_contexts = []
+        context_number = iter(range(len(combined)))  # of the context rules, in order (see CompiledItem.context_indices)
         for c, excludes in [(c, False) for c in combined] + [(c, True) for c in near_excludes]:
             screens = [literal_sets(g) for g in c.lowered]
             found = tuple(frozenset(sets[0]) for sets in screens if sets)
-            triggers.append(Trigger(c.lowered[0], found, None, frozenset([c.rule]), excludes))
+            counted = None
+            if not excludes and c.rule.kind == "context":
+                column = rule_column(item.id, next(context_number))
+                terms = _countable(c.rule, partial(rule_regex, item, case_kept_text=False))
+                if terms:
+                    counted = column
+                    counted_contexts.append((counted, c.rule.weight, tuple(map(token_patterns, terms))))
+            triggers.append(Trigger(c.lowered[0], found, None, frozenset([c.rule]), excludes, counted))
             if not excludes:
                 best.append(found[0] if found else None)
         screen = frozenset().union(*best) if best and all(best) else None
@@ -482,6 +513,7 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
             patterns,
             combined,
             near_excludes,
+            tuple(counted_contexts),
         )
         for c in combined + near_excludes:
             for regex in c.case_kept + c.lowered:
@@ -494,6 +526,16 @@ def compile_codebook(codebook: Codebook) -> tuple[CompiledItem, ...]:
     _raise_first_invalid(checks)
     refuse_empty_matches(user_patterns)
     return tuple(compiled)
+
+
+def _countable(rule: Rule, regex_of: Callable[[Rule], str]) -> list[Rule]:
+    """A context rule's terms in matching order when the term scanner can count them as the rule's regex
+    does (case-insensitive terms that start with a literal; no weight of 0, no date bounds), else []."""
+    terms = sorted(rule.groups[0], key=lambda r: tuple(-n for n in _term_length(r)))  # as group_regex orders them
+    fits = all(
+        t.kind == "term" and not t.case_sensitive and not regex_of(t)[1:].startswith((GLOB, ANY_TOKEN)) for t in terms
+    )
+    return terms if fits and rule.weight != 0 and rule.since is None and rule.until is None else []
 
 
 # An alternation of case-insensitive terms compiles to about 1.4 KB per `*` (a class of all but two
@@ -552,7 +594,9 @@ def screen_scanner(codebook: Codebook) -> ScreenScanner:
 @cache
 def term_scanner(codebook: Codebook) -> TermScanner:
     """The native counter of every item's fast terms (see agenda.engine.scan), compiled once."""
-    return TermScanner([(c.item.id, c.fast_patterns) for c in compile_codebook(codebook)])
+    compiled = compile_codebook(codebook)
+    contexts = [(column, patterns) for c in compiled for column, _, patterns in c.counted_contexts]
+    return TermScanner([(c.item.id, c.fast_patterns) for c in compiled] + contexts)
 
 
 def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
@@ -562,12 +606,16 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     with its rule triggers, and units with hits with its exclusion triggers; the few where a
     trigger matches are counted exactly, with the rules of the triggers that matched, and
     written back. Filtering rows, rather than a when/then, is what saves the time: polars
-    evaluates both branches of a when/then on every row.
+    evaluates both branches of a when/then on every row. Natively, context rules of plain
+    terms are counted with the terms: their triggers need no regex, and units where no other
+    trigger matched need no exact count.
     """
     compiled = compile_codebook(codebook)
     screens = None
     if native():
-        units = units.with_columns(term_scanner(codebook).count(units[TEXT]))
+        weights = {column: weight for c in compiled for column, weight, _ in c.counted_contexts}
+        counts = term_scanner(codebook).count(units[TEXT])
+        units = units.with_columns(s.cast(pl.Float64) * weights[s.name] if s.name in weights else s for s in counts)
         screens = screen_scanner(codebook).screen(units[TEXT])
     else:
         units = units.with_columns(vocabulary.fast_hits(units[TEXT], codebook))
@@ -575,7 +623,10 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     everywhere = pl.int_range(units.height, eager=True)
     for c in compiled:
         contexts = c.context_indices
-        units = units.with_columns(pl.lit(0.0).alias(rule_column(c.item.id, k)) for k in range(len(contexts)))
+        zero = [
+            rule_column(c.item.id, k) for k in range(len(contexts)) if rule_column(c.item.id, k) not in units.columns
+        ]
+        units = units.with_columns(pl.lit(0.0).alias(column) for column in zero)
         if not c.triggers:
             continue
         signature = pl.zeros(units.height, pl.Int64, eager=True)
@@ -589,6 +640,9 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
             signature = signature.scatter(candidates, signature.gather(candidates) | found)
         if not c.integral:
             units = units.with_columns(pl.col(c.item.id).cast(pl.Float64))
+        counted = c.counted_bits() if screens is not None else 0
+        if counted:  # where only counted triggers matched, the counts are exact already
+            signature = signature.zip_with((signature & ~counted) != 0, pl.zeros(units.height, pl.Int64, eager=True))
         for rows, matched in counted_together(c, signature):
             subset = units.select(TEXT, "text")[rows]
             if any(r.case_sensitive for r in matched):
