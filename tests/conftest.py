@@ -88,3 +88,13 @@ def engine(request, monkeypatch):
     monkeypatch.setenv("AGENDA_NATIVE", "1" if request.param == "native" else "0")
     assert scan.native() == (request.param == "native")
     return request.param
+
+
+def random_words(rng, words: list[str], joiners: list[str]) -> str:
+    """1-16 random words, some upper-cased or capitalised, joined by random joiners (for differential tests)."""
+    chosen = [rng.choice(words) for _ in range(rng.randint(1, 16))]
+    chosen = [w.upper() if rng.random() < 0.1 else w.capitalize() if rng.random() < 0.2 else w for w in chosen]
+    text = chosen[0]
+    for w in chosen[1:]:
+        text += rng.choice(joiners) + w
+    return text

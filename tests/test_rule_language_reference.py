@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 import agenda
-from conftest import REPO
+from conftest import REPO, random_words
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import reference  # noqa: E402
@@ -58,12 +58,7 @@ PATTERNS = [r"iran\w*", r"missiles?", r"kyi[vw]", r"ukr", r"nato|oil", r"the ukr
 
 
 def paragraph(rng: random.Random) -> str:
-    words = [rng.choice(WORDS) for _ in range(rng.randint(1, 16))]
-    words = [w.upper() if rng.random() < 0.1 else w.capitalize() if rng.random() < 0.2 else w for w in words]
-    text = words[0]
-    for w in words[1:]:
-        text += rng.choice(JOINERS) + w
-    return text + rng.choice(["", ".", "!", "?"])
+    return random_words(rng, WORDS, JOINERS) + rng.choice(["", ".", "!", "?"])
 
 
 def group(rng: random.Random) -> list:

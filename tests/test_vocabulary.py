@@ -18,7 +18,7 @@ import yaml
 
 import agenda
 from agenda.engine import match, vocabulary
-from conftest import FLAGSHIP, REPO, hits
+from conftest import FLAGSHIP, REPO, hits, random_words
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import big_dictionary  # noqa: E402
@@ -55,12 +55,7 @@ def _term(rng: random.Random) -> str | dict:
 
 
 def _text(rng: random.Random) -> str:
-    words = [rng.choice(WORDS) for _ in range(rng.randint(1, 16))]
-    words = [w.upper() if rng.random() < 0.1 else w.capitalize() if rng.random() < 0.2 else w for w in words]
-    text = words[0]
-    for w in words[1:]:
-        text += rng.choice(JOINERS) + w
-    return text
+    return random_words(rng, WORDS, JOINERS)
 
 
 def _items(rng: random.Random) -> list[dict]:
