@@ -23,6 +23,7 @@ from agenda.errors import AgendaError
 from agenda.safe_write import Replacement, write_atomic, writing
 
 MANIFEST = "manifest.json"
+_DROPPED_KEY = f"dropped_{DROP_REASONS[0]}"  # in the metadata of every partition that counts its dropped units
 FORMAT = "agenda-coded-dataset/1"
 
 
@@ -66,9 +67,6 @@ def partition_done(out_dir: Path, index: int, key: str, sha256: str) -> bool:
         return False
     # A partition written before its dropped units were counted is coded again.
     return meta.get("partition") == key and meta.get("codebook_sha256") == sha256 and _DROPPED_KEY in meta
-
-
-_DROPPED_KEY = f"dropped_{DROP_REASONS[0]}"
 
 
 def partition_dropped(coded_path: Path) -> dict[str, int]:

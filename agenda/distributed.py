@@ -142,11 +142,12 @@ def _stop_on_interrupt(client, out_dir: Path) -> str | None:
     """
     logging.disable(logging.CRITICAL)  # the scheduler and nannies (threads of this process) would report the kills
     cluster = getattr(client, "cluster", None)  # a LocalCluster of this process, or None
-    for nanny in getattr(cluster, "workers", {}).values():
-        nanny.close_gracefully(reason="agenda-interrupted")  # else it starts a worker anew, dying with agenda
-    for worker in multiprocessing.active_children():
-        worker.kill()
-        worker.join(5)
+    if cluster is not None:
+        for nanny in cluster.workers.values():
+            nanny.close_gracefully(reason="agenda-interrupted")  # else it starts a worker anew, dying with agenda
+        for worker in multiprocessing.active_children():  # the nannies' worker processes
+            worker.kill()
+            worker.join(5)
     for folder in ("coded", "documents"):
         remove_stale_in(out_dir / folder)
     n = len(list((out_dir / "coded").glob("part-*.parquet")))

@@ -147,7 +147,7 @@ def decisive_units(
     compiled: CompiledItem,
     rule: Rule,
     fired: pl.DataFrame,
-    presence: Presence | None = None,
+    presence: Presence,
 ) -> pl.DataFrame:
     """The (item, _row, coded) pairs whose coding changes when the rule alone is removed: coded
     False where the unit is lost for the item, True where it is gained.
@@ -155,7 +155,8 @@ def decisive_units(
     Removing a rule changes the item's events only in units where the rule fired (elsewhere
     longest-first matching picks the same matches), so only those are recoded, with the item
     compiled without the rule. Where another item's context rules (or the item's own) read the
-    item's coding, the change is followed to the units they license.
+    item's coding, the change is followed to the units they license. presence is the item's
+    `Presence` in tokens: the recount runs only the rules that match in those units.
     """
     item_id = compiled.item.id
     if any(r is rule for r in compiled.item.rules):
@@ -165,8 +166,7 @@ def decisive_units(
     if rule.kind in ("term", "pattern") or not any(r is rule for r in compiled.item.rules):
         # the other terms and patterns, or what the exclude cut, may match anew
         dates = tokens[DATE].gather(rows) if DATE in tokens.columns and compiled.item.dated else None
-        present = (presence or Presence.of(tokens, compiled)).present(rows)
-        local = item_events(tokens[rows], changed, dates=dates, present=present)
+        local = item_events(tokens[rows], changed, dates=dates, present=presence.present(rows))
         renamed = local.with_columns(rows.gather(local["_row"]).alias("_row"))
     else:  # each rule of the rule language matches on its own: the others' events stay
         renamed = events.filter((pl.col("item") == item_id) & pl.col("_row").is_in(rows.implode()))

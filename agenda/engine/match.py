@@ -623,10 +623,8 @@ def add_hits(units: pl.DataFrame, codebook: Codebook) -> pl.DataFrame:
     everywhere = pl.int_range(units.height, eager=True)
     for c in compiled:
         contexts = c.context_indices
-        zero = [
-            rule_column(c.item.id, k) for k in range(len(contexts)) if rule_column(c.item.id, k) not in units.columns
-        ]
-        units = units.with_columns(pl.lit(0.0).alias(column) for column in zero)
+        columns = (rule_column(c.item.id, k) for k in range(len(contexts)))
+        units = units.with_columns(pl.lit(0.0).alias(column) for column in columns if column not in units.columns)
         if not c.triggers:
             continue
         signature = pl.zeros(units.height, pl.Int64, eager=True)
